@@ -1,0 +1,14 @@
+/**
+ * @file visionnet.h
+ * @brief libvisionnet: machine learning on images for C programs.
+ *
+ * Includes every public header of the library. See docs/getting-started.md.
+ */
+#ifndef VISIONNET_H
+#define VISIONNET_H
+
+#include "visionnet/core.h"
+#include "visionnet/tensor.h"
+#include "visionnet/image.h"
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * main.c - the visionnet command: dispatch to a subcommand from one table.
+ * Exit status: 0 on success, 1 on a user error (one line on stderr).
+ */
+#include "cli.h"
+
+#include <string.h>
+
+int cmd_info(int argc, char **argv);
+
+static const struct {
+    const char *name;
+    cli_command_fn run;
+    const char *summary;
+} commands[] = {
+    {"info", cmd_info, "describe image, .npy and model files"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: visionnet <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-12s %s\n", "help", "this text; 'visionnet <command> --help' for a command");
+    fprintf(f, "\n'visionnet --version' prints the library version.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 1;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("visionnet %s (library %s)\n", VN_VERSION_STRING, vn_version());
+        return 0;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        if (argc >= 3) {
+            for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+                if (!strcmp(argv[2], commands[i].name)) {
+                    char *sub[] = {argv[2], "--help", NULL};
+                    return commands[i].run(2, sub);
+                }
+            return cli_fail("unknown command '%s' (try 'visionnet help')", argv[2]);
+        }
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    return cli_fail("unknown command '%s' (try 'visionnet help')", cmd);
+}
