@@ -57,6 +57,9 @@ vn_status vn__error_prefix(vn_status status, const char *prefix)
 {
     char old[VN_ERROR_MAX];
     memcpy(old, tls_message, sizeof old);
-    snprintf(tls_message, sizeof tls_message, "%s: %s", prefix, old);
+    /* Truncation is acceptable: the message is for people. */
+    int n = snprintf(tls_message, sizeof tls_message, "%s: ", prefix);
+    if (n >= 0 && (size_t)n < sizeof tls_message)
+        snprintf(tls_message + n, sizeof tls_message - (size_t)n, "%.*s", (int)(sizeof tls_message - (size_t)n - 1), old);
     return status;
 }
