@@ -60,7 +60,7 @@ static vn_status tensor_alloc(const char *what, vn_dtype dtype, int ndim, const 
 {
     if (!out)
         return vn__error(VN_ERR_INVALID_ARG, "%s: out is NULL", what);
-    size_t numel;
+    size_t numel = 0;
     VN_TRY(vn__shape_numel(what, dtype, ndim, shape, &numel));
     vn_tensor *t = vn__malloc(sizeof *t);
     if (!t)
