@@ -10,5 +10,10 @@
 #include "visionnet/core.h"
 #include "visionnet/tensor.h"
 #include "visionnet/image.h"
+#include "visionnet/features.h"
+#include "visionnet/train.h"
+#include "visionnet/nn.h"
+#include "visionnet/augment.h"
+#include "visionnet/transfer.h"
 
 #endif

@@ -1,0 +1,401 @@
+/*
+ * conv.c - 2-D convolution (cross-correlation) forward, input gradient and
+ * weight gradient, for any stride, padding, dilation and groups.
+ *
+ * Each is one GEMM per group on im2col columns (im2col.c):
+ *
+ *   forward       Y[k, p]    = W[k, q] * col[q, p]          (+ bias[k])
+ *   input grad    dcol[q, p] = W^T[q, k] * dY[k, p],  dx = col2im(dcol)
+ *   weight grad   dW[k, q]  += dY[k, p] * col^T[p, q]
+ *
+ * with q = (c, ki, kj) over one group's channels and p the output pixels.
+ * A 1x1 convolution with stride 1 and no padding needs no im2col: the input
+ * itself is the column matrix. A depthwise convolution has no GEMM worth the
+ * name (one channel per group) and runs as direct loops (depthwise.c).
+ *
+ * Blocking. The columns of one GEMM are kept to about 1 MiB so that they
+ * stay in the L2 cache between im2col writing them and the GEMM reading
+ * them: a large image is cut into bands of output rows (56x56 with 64
+ * channels: bands of 8 rows, 448 columns), and small images (14x14 = 196
+ * pixels) are taken several samples at a time, their columns side by side,
+ * so that each GEMM still has ~1024 columns (a thin GEMM spends its time
+ * packing rather than multiplying).
+ *
+ * Threads: the batch is cut into contiguous ranges of samples, one per pool
+ * task; each task runs its own im2col and single-threaded GEMMs on its
+ * samples, so the columns it writes stay in its core's cache. With fewer
+ * samples than threads (batch 1 inference) the single task's GEMMs are
+ * split over the pool instead (gemm.c). The weight gradient is summed into
+ * a number of partial buffers fixed by the shape (not by the thread count)
+ * that are then added in order, so results are the same on any number of
+ * threads.
+ *
+ * conv_transpose2d is this file read backwards: its forward is the input
+ * gradient here, its input gradient the forward, its weight gradient the
+ * weight gradient with the roles of x and dy exchanged.
+ */
+#include "kernels/kernels.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+/* Columns of the GEMMs we aim for when batching small images. */
+#define TARGET_COLUMNS 1024
+/* Fewest columns of a band of a large image. */
+#define MIN_BAND_COLUMNS 256
+/* Floats of im2col columns per GEMM (1 MiB: half an L2 cache). */
+#define BLOCK_FLOATS (256 * 1024)
+
+int64_t vn__conv_out_size(int64_t in, int k, int s, int p, int d)
+{
+    int64_t num = in + 2 * (int64_t)p - (int64_t)d * (k - 1) - 1;
+    if (num < 0 || s <= 0)
+        return 0;
+    return num / s + 1;
+}
+
+static bool is_pointwise(const vn__conv_geom *g)
+{
+    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
+}
+
+typedef struct conv_job {
+    const vn__conv_geom *g;
+    const float *x, *w, *bias, *dy;
+    float *y, *dx, *dw;
+    float *partials;     /* weight gradient: one [k, c/groups*kh*kw] block per task */
+    int ntasks;
+    int64_t chunk;       /* samples per GEMM (1 when the image is banded) */
+    int64_t band;        /* output rows per GEMM (all of them when chunk > 1) */
+    atomic_int failed;
+} conv_job;
+
+static int64_t plane_in(const vn__conv_geom *g) { return g->h * g->w; }
+static int64_t plane_out(const vn__conv_geom *g) { return g->oh * g->ow; }
+static int64_t col_rows(const vn__conv_geom *g) { return g->c * g->kh * g->kw; }
+
+static void plan_blocks(conv_job *j)
+{
+    const vn__conv_geom *g = j->g;
+    const int64_t P = plane_out(g), rows = col_rows(g);
+    if (is_pointwise(g) && P >= MIN_BAND_COLUMNS) {
+        /* the input is the column matrix: nothing to keep in cache */
+        j->chunk = 1;
+        j->band = g->oh;
+    } else if (rows * P <= BLOCK_FLOATS) {
+        int64_t nb = (TARGET_COLUMNS + P - 1) / P;
+        j->chunk = VN_MAX(VN_MIN(nb, BLOCK_FLOATS / (rows * P)), (int64_t)1);
+        j->band = g->oh;
+    } else {
+        int64_t band = VN_MAX((MIN_BAND_COLUMNS + g->ow - 1) / g->ow,
+                              BLOCK_FLOATS / (rows * g->ow));
+        j->chunk = 1;
+        j->band = VN_MAX(VN_MIN(band, g->oh), (int64_t)1);
+    }
+}
+
+/* Copy samples [0, cnt) of t ([cnt, rows, P]) into buf [rows, cnt*P]
+ * (gather) or back (scatter). */
+static void gather(const float *t, int64_t rows, int64_t P, int64_t cnt, float *buf)
+{
+    for (int64_t j = 0; j < cnt; j++)
+        for (int64_t r = 0; r < rows; r++)
+            memcpy(buf + r * cnt * P + j * P, t + (j * rows + r) * P, (size_t)P * sizeof(float));
+}
+
+static void scatter(const float *buf, int64_t rows, int64_t P, int64_t cnt, float *t)
+{
+    for (int64_t j = 0; j < cnt; j++)
+        for (int64_t r = 0; r < rows; r++)
+            memcpy(t + (j * rows + r) * P, buf + r * cnt * P + j * P, (size_t)P * sizeof(float));
+}
+
+/* One GEMM's worth of work: samples [n, n+cnt), output rows [r0, r1). */
+typedef struct block {
+    int64_t n, cnt, r0, r1;
+    int64_t cols;        /* columns per sample: (r1-r0)*ow */
+} block;
+
+/* The column matrix of a block in *B with leading dimension *ldb: the
+ * input itself for a pointwise conv of one sample, else im2col into the
+ * thread's scratch. false when scratch memory ran out. */
+static bool columns(const conv_job *j, const block *b, const float **B, int64_t *ldb)
+{
+    const vn__conv_geom *g = j->g;
+    if (is_pointwise(g) && b->cnt == 1) {
+        *B = j->x + b->n * g->c * plane_in(g) + b->r0 * g->ow;
+        *ldb = plane_out(g);
+        return true;
+    }
+    float *col = vn__scratch(VN__SCRATCH_COL, (size_t)(col_rows(g) * b->cnt * b->cols));
+    if (!col)
+        return false;
+    for (int64_t s = 0; s < b->cnt; s++)
+        vn__im2col(g, j->x + (b->n + s) * g->c * plane_in(g), col + s * b->cols, b->cnt * b->cols,
+                   b->r0, b->r1);
+    *B = col;
+    *ldb = b->cnt * b->cols;
+    return true;
+}
+
+/* The output gradient of a block as a [k, cnt*cols] matrix: in place for
+ * one sample, gathered into scratch for several. */
+static bool out_grad(const conv_job *j, const block *b, const float **A, int64_t *lda)
+{
+    const vn__conv_geom *g = j->g;
+    const int64_t P = plane_out(g);
+    *A = j->dy + b->n * g->k * P + b->r0 * g->ow;
+    *lda = P;
+    if (b->cnt == 1)
+        return true;
+    float *buf = vn__scratch(VN__SCRATCH_GATHER, (size_t)(g->k * b->cnt * P));
+    if (!buf)
+        return false;
+    gather(*A, g->k, P, b->cnt, buf);
+    *A = buf;
+    *lda = b->cnt * P;
+    return true;
+}
+
+static void sample_range(const conv_job *j, int t, int64_t *n0, int64_t *n1)
+{
+    *n0 = j->g->n * t / j->ntasks;
+    *n1 = j->g->n * (t + 1) / j->ntasks;
+}
+
+/* Call fn on every block of task t's samples, in order; stop on failure. */
+typedef bool (*block_fn)(conv_job *j, const block *b, void *state);
+
+static void for_blocks(conv_job *j, int t, block_fn fn, void *state)
+{
+    int64_t n0, n1;
+    sample_range(j, t, &n0, &n1);
+    for (int64_t n = n0; n < n1; n += j->chunk) {
+        block b = {.n = n, .cnt = VN_MIN(j->chunk, n1 - n)};
+        for (b.r0 = 0; b.r0 < j->g->oh; b.r0 += j->band) {
+            b.r1 = VN_MIN(j->g->oh, b.r0 + j->band);
+            b.cols = (b.r1 - b.r0) * j->g->ow;
+            if (!fn(j, &b, state)) {
+                atomic_store(&j->failed, 1);
+                return;
+            }
+        }
+    }
+}
+
+/* ---- forward ------------------------------------------------------------ */
+
+static bool forward_block(conv_job *j, const block *b, void *state)
+{
+    (void)state;
+    const vn__conv_geom *g = j->g;
+    const int64_t P = plane_out(g), G = g->groups;
+    const int64_t kg = g->k / G, qg = col_rows(g) / G;
+    const float *B;
+    int64_t ldb;
+    if (!columns(j, b, &B, &ldb))
+        return false;
+    float *y = j->y + b->n * g->k * P;
+    float *C = y + b->r0 * g->ow;
+    int64_t ldc = P;
+    if (b->cnt > 1) {
+        if (!(C = vn__scratch(VN__SCRATCH_GATHER, (size_t)(g->k * b->cnt * P))))
+            return false;
+        ldc = b->cnt * P;
+    }
+    for (int64_t grp = 0; grp < G; grp++)
+        vn__sgemm(false, false, kg, b->cnt * b->cols, qg, 1.0f, j->w + grp * kg * qg, qg,
+                  B + grp * qg * ldb, ldb, 0.0f, C + grp * kg * ldc, ldc);
+    if (b->cnt > 1)
+        scatter(C, g->k, P, b->cnt, y);
+    if (j->bias && b->r1 == g->oh)
+        vn__add_bias(y, b->cnt, g->k, P, j->bias);
+    return true;
+}
+
+static void forward_task(void *arg, int t)
+{
+    for_blocks(arg, t, forward_block, NULL);
+}
+
+static int task_count(const vn__conv_geom *g)
+{
+    double flops = 2.0 * (double)g->k * (double)plane_out(g) * (double)(col_rows(g) / g->groups);
+    return vn__parallel_ranges(g->n, flops);
+}
+
+/* A task that ran out of scratch memory raised the message on its own
+ * thread; raise one on the caller's. */
+static vn_status finish(const conv_job *j)
+{
+    if (!atomic_load(&j->failed))
+        return VN_OK;
+    return vn__error(VN_ERR_NOMEM,
+                     "conv2d: out of memory for the im2col columns of a %lldx%lldx%lld input",
+                     (long long)j->g->c, (long long)j->g->h, (long long)j->g->w);
+}
+
+static void run(conv_job *j, vn__task_fn fn)
+{
+    if (j->ntasks == 0)
+        j->ntasks = task_count(j->g);
+    plan_blocks(j);
+    atomic_init(&j->failed, 0);
+    if (j->ntasks == 1)
+        fn(j, 0);   /* on this thread, leaving the pool to the GEMMs */
+    else
+        vn__parallel_tasks(j->ntasks, fn, j);
+}
+
+vn_status vn__conv2d_forward(const vn__conv_geom *g, const float *x, const float *w,
+                             const float *bias, float *y)
+{
+    if (g->n == 0 || g->k == 0 || plane_out(g) == 0)
+        return VN_OK;
+    if (vn__conv_is_depthwise(g)) {
+        vn__depthwise_forward(g, x, w, bias, y);
+        return VN_OK;
+    }
+    conv_job j = {.g = g, .x = x, .w = w, .bias = bias, .y = y};
+    run(&j, forward_task);
+    return finish(&j);
+}
+
+/* ---- input gradient ------------------------------------------------------ */
+
+static bool backward_data_block(conv_job *j, const block *b, void *state)
+{
+    (void)state;
+    const vn__conv_geom *g = j->g;
+    const int64_t P = plane_out(g), G = g->groups;
+    const int64_t kg = g->k / G, qg = col_rows(g) / G;
+    const float *A;
+    int64_t lda;
+    if (!out_grad(j, b, &A, &lda))
+        return false;
+    float *dxn = j->dx + b->n * g->c * plane_in(g);
+    if (is_pointwise(g) && b->cnt == 1) {
+        for (int64_t grp = 0; grp < G; grp++)
+            vn__sgemm(true, false, qg, b->cols, kg, 1.0f, j->w + grp * kg * qg, qg,
+                      A + grp * kg * lda, lda, 0.0f, dxn + grp * qg * P + b->r0 * g->ow, P);
+        return true;
+    }
+    const int64_t ldc = b->cnt * b->cols;
+    float *dcol = vn__scratch(VN__SCRATCH_COL, (size_t)(col_rows(g) * ldc));
+    if (!dcol)
+        return false;
+    for (int64_t grp = 0; grp < G; grp++)
+        vn__sgemm(true, false, qg, ldc, kg, 1.0f, j->w + grp * kg * qg, qg, A + grp * kg * lda,
+                  lda, 0.0f, dcol + grp * qg * ldc, ldc);
+    if (b->r0 == 0)
+        memset(dxn, 0, (size_t)(b->cnt * g->c * plane_in(g)) * sizeof(float));
+    for (int64_t s = 0; s < b->cnt; s++)
+        vn__col2im(g, dcol + s * b->cols, ldc, b->r0, b->r1, dxn + s * g->c * plane_in(g));
+    return true;
+}
+
+static void backward_data_task(void *arg, int t)
+{
+    for_blocks(arg, t, backward_data_block, NULL);
+}
+
+vn_status vn__conv2d_backward_data(const vn__conv_geom *g, const float *dy, const float *w,
+                                   float *dx)
+{
+    if (g->n == 0 || g->c == 0)
+        return VN_OK;
+    if (g->k == 0 || plane_out(g) == 0) {
+        memset(dx, 0, (size_t)(g->n * g->c * plane_in(g)) * sizeof(float));
+        return VN_OK;
+    }
+    if (vn__conv_is_depthwise(g)) {
+        vn__depthwise_backward_data(g, dy, w, dx);
+        return VN_OK;
+    }
+    conv_job j = {.g = g, .dy = dy, .w = w, .dx = dx};
+    run(&j, backward_data_task);
+    return finish(&j);
+}
+
+/* ---- weight gradient ----------------------------------------------------- */
+
+typedef struct wgrad_state {
+    float *part;      /* this task's [k, qg] sum */
+    float beta;       /* 0 until the first block has written part */
+} wgrad_state;
+
+static bool backward_weight_block(conv_job *j, const block *b, void *state)
+{
+    wgrad_state *st = state;
+    const vn__conv_geom *g = j->g;
+    const int64_t G = g->groups, kg = g->k / G, qg = col_rows(g) / G;
+    const float *B, *A;
+    int64_t ldb, lda;
+    if (!columns(j, b, &B, &ldb) || !out_grad(j, b, &A, &lda))
+        return false;
+    for (int64_t grp = 0; grp < G; grp++)
+        vn__sgemm(false, true, kg, qg, b->cnt * b->cols, 1.0f, A + grp * kg * lda, lda,
+                  B + grp * qg * ldb, ldb, st->beta, st->part + grp * kg * qg, qg);
+    st->beta = 1.0f;
+    return true;
+}
+
+static void backward_weight_task(void *arg, int t)
+{
+    conv_job *j = arg;
+    const int64_t wsize = j->g->k * (col_rows(j->g) / j->g->groups);
+    /* one task adds straight into dw; several write partial sums first */
+    wgrad_state st = {j->ntasks == 1 ? j->dw : j->partials + (int64_t)t * wsize,
+                      j->ntasks == 1 ? 1.0f : 0.0f};
+    for_blocks(j, t, backward_weight_block, &st);
+    if (st.beta == 0.0f)
+        memset(st.part, 0, (size_t)wsize * sizeof(float));
+}
+
+/* The number of partial sums of the weight gradient: a function of the
+ * shape only, never of the thread count, so that the gradient (and a whole
+ * training run) is the same bit for bit on any number of threads. The
+ * slots are spread over the pool's threads as tasks; each sums its
+ * contiguous range of samples, and the slots are added in order. At most
+ * WEIGHT_SLOTS, fewer when the partials would pass WEIGHT_SLOT_FLOATS (a
+ * 512x4608 weight gets one slot; its GEMMs are then split over the pool
+ * by rows, which keeps the sums the same too). */
+#define WEIGHT_SLOTS 16
+#define WEIGHT_SLOT_FLOATS (4 * 1024 * 1024)
+
+static int weight_slots(const vn__conv_geom *g)
+{
+    const int64_t wsize = g->k * (col_rows(g) / g->groups);
+    int64_t slots = VN_MIN(g->n, (int64_t)WEIGHT_SLOTS);
+    slots = VN_MIN(slots, WEIGHT_SLOT_FLOATS / VN_MAX(wsize, (int64_t)1));
+    /* not worth splitting below ~1 MFLOP per slot */
+    double flops = 2.0 * (double)g->n * (double)g->k * (double)plane_out(g) *
+                   (double)(col_rows(g) / g->groups);
+    slots = VN_MIN(slots, (int64_t)(flops / 1e6));
+    return (int)VN_MAX(slots, (int64_t)1);
+}
+
+vn_status vn__conv2d_backward_weight(const vn__conv_geom *g, const float *x, const float *dy,
+                                     float *dw)
+{
+    if (!dw || g->n == 0 || g->k == 0 || plane_out(g) == 0)
+        return VN_OK;
+    if (vn__conv_is_depthwise(g)) {
+        vn__depthwise_backward_weight(g, x, dy, dw);
+        return VN_OK;
+    }
+    conv_job j = {.g = g, .x = x, .dy = dy, .dw = dw};
+    const int64_t wsize = g->k * (col_rows(g) / g->groups);
+    j.ntasks = weight_slots(g);
+    if (j.ntasks > 1) {
+        j.partials = vn__scratch(VN__SCRATCH_PARTIAL, (size_t)(wsize * j.ntasks));
+        if (!j.partials)
+            return VN_ERR_NOMEM; /* vn__scratch raised the message */
+    }
+    run(&j, backward_weight_task);
+    if (atomic_load(&j.failed))
+        return finish(&j);
+    for (int t = 0; t < j.ntasks && j.ntasks > 1; t++)
+        vn__add(dw, j.partials + (int64_t)t * wsize, dw, wsize);
+    return VN_OK;
+}

@@ -1,0 +1,237 @@
+/*
+ * kernels.h - the library's numerical kernels (private): the thread pool,
+ * per-thread scratch memory, GEMM, convolution (im2col + GEMM, 1x1 and
+ * depthwise paths), pooling, element-wise activations, reductions,
+ * batch-norm, softmax and upsampling.
+ *
+ * This is the only layer that knows about threads and BLAS. Everything is
+ * f32, NCHW, C-contiguous. Kernels that can fail (memory for scratch) return
+ * vn_status; the others cannot fail. "Accumulate" means the kernel adds to
+ * its output (gradients of parameters, PyTorch style); otherwise outputs are
+ * overwritten.
+ */
+#ifndef VN_KERNELS_H
+#define VN_KERNELS_H
+
+#include "core/vn_internal.h"
+
+/* VN_SIMD_CLONES on a kernel's loop function compiles it twice, for the
+ * x86-64 baseline (SSE2) and for x86-64-v3 (AVX2), and picks one when the
+ * library loads (GCC's target_clones, through an ifunc). Memory-bound
+ * loops run up to twice as fast with 8-wide vectors; results are the same
+ * either way: ISO C mode does not contract a*b+c into FMA, and no loop is
+ * reassociated. The GEMMs are OpenBLAS's, which picks its own kernels. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) && \
+    defined(__ELF__) && !defined(VN_NO_SIMD_CLONES)
+#  define VN_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#  define VN_SIMD_CLONES
+#endif
+
+/* ---- thread pool (threadpool.c) ---------------------------------------- */
+
+/* Run fn(ctx, t) for every t in [0, ntasks): on the pool's threads and the
+ * caller's, at most vn__num_threads() at once. Tasks are handed out in
+ * order from a shared counter; a task's result must not depend on which
+ * thread runs it (use vn__scratch for per-thread memory). When the pool is
+ * busy (another application thread, or a nested call from inside a task)
+ * the tasks run one after another on the calling thread, so nesting is safe.
+ * Returns after every task has finished. */
+typedef void (*vn__task_fn)(void *ctx, int task);
+void vn__parallel_tasks(int ntasks, vn__task_fn fn, void *ctx);
+
+/* Split [0, n) into contiguous ranges and run fn(ctx, begin, end) on each,
+ * in parallel when the work is worth it: `cost` is the estimated work of one
+ * item in arithmetic operations; below ~64k operations in total, or with one
+ * thread, fn runs once on the calling thread over [0, n). */
+typedef void (*vn__range_fn)(void *ctx, int64_t begin, int64_t end);
+void vn__parallel_for(int64_t n, double cost, vn__range_fn fn, void *ctx);
+
+/* How many ranges vn__parallel_for(n, cost, ...) would use right now. */
+int vn__parallel_ranges(int64_t n, double cost);
+
+/* Threads the pool has started (for tests); 0 before the first parallel run. */
+int vn__pool_started_threads(void);
+/* CPU time the pool's threads have used, in seconds (for tests). */
+double vn__pool_cpu_seconds(void);
+
+/* ---- scratch memory (scratch.c) ---------------------------------------- */
+
+/* A per-thread buffer of at least n floats, kept and reused by the calling
+ * thread (grown, never shrunk; freed when the thread exits). `slot` 0..3
+ * selects one of four independent buffers so one kernel can hold several.
+ * Slots in use: 0 im2col columns, 1 gathered gradients / outputs, 2 the
+ * caller's per-task partial sums, 3 the portable GEMM's packing. NULL (and
+ * VN_ERR_NOMEM raised) when memory runs out. */
+enum { VN__SCRATCH_COL = 0, VN__SCRATCH_GATHER = 1, VN__SCRATCH_PARTIAL = 2, VN__SCRATCH_GEMM = 3,
+       VN__SCRATCH_SLOTS = 4 };
+float *vn__scratch(int slot, size_t n);
+
+/* ---- GEMM (gemm.c) ----------------------------------------------------- */
+
+/* Row-major C = alpha * op(A) * op(B) + beta * C with op(A) M x K, op(B)
+ * K x N; ta / tb transpose A / B. Through cblas_sgemm when the library was
+ * built with BLAS, a portable blocked C GEMM otherwise. Large products are
+ * split over the thread pool (by rows or columns of C, so every element is
+ * summed in the same order on any thread count); BLAS itself runs on one
+ * thread (docs/threads.md says why). */
+void vn__sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+               int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+/* The same on the calling thread only. */
+void vn__sgemm_serial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                      float *C, int64_t ldc);
+
+/* How BLAS and the pool share the cores (for the benchmark that measures
+ * the choice): 0 = the pool splits big GEMMs and BLAS runs on one thread
+ * (the default); 1 = each GEMM is one BLAS call and BLAS threads it with
+ * vn__num_threads() threads. */
+void vn__gemm_set_policy(int policy);
+int vn__gemm_policy(void);
+/* "openblas 0.3.21 ..." / "portable": what computes the GEMMs. */
+const char *vn__gemm_backend(void);
+
+/* ---- convolution (conv.c, im2col.c, depthwise.c) ----------------------- */
+
+/* Geometry of a 2-D convolution (cross-correlation) of an [n, c, h, w] input
+ * with a [k, c/groups, kh, kw] weight into an [n, k, oh, ow] output. */
+typedef struct vn__conv_geom {
+    int64_t n, c, h, w;          /* input */
+    int64_t k, oh, ow;           /* output channels and size */
+    int kh, kw, sh, sw, ph, pw, dh, dw;
+    int groups;
+} vn__conv_geom;
+
+/* Output size of one axis, floor((in + 2p - d(k-1) - 1)/s) + 1; <= 0 when
+ * the kernel does not fit. */
+int64_t vn__conv_out_size(int64_t in, int k, int s, int p, int d);
+
+/* y = conv(x, w) + bias (bias may be NULL). */
+vn_status vn__conv2d_forward(const vn__conv_geom *g, const float *x, const float *w,
+                             const float *bias, float *y);
+/* dx = d(sum(y*dy))/dx (overwritten): the adjoint of the convolution, which
+ * is also conv_transpose2d's forward. */
+vn_status vn__conv2d_backward_data(const vn__conv_geom *g, const float *dy, const float *w,
+                                   float *dx);
+/* dw += d(sum(y*dy))/dw; dw may be NULL (then nothing is done). */
+vn_status vn__conv2d_backward_weight(const vn__conv_geom *g, const float *x, const float *dy,
+                                     float *dw);
+
+/* im2col: the [c*kh*kw, (oh1-oh0)*ow] column matrix of one sample's
+ * channels for the band of output rows [oh0, oh1), written with row stride
+ * ldc (>= (oh1-oh0)*ow) so several samples can sit side by side. col2im is
+ * its adjoint and ADDS into x; it may zero the entries of col that fall in
+ * the padding (they reach no pixel), so col is scratch to it. */
+void vn__im2col(const vn__conv_geom *g, const float *x, float *col, int64_t ldc, int64_t oh0,
+                int64_t oh1);
+void vn__col2im(const vn__conv_geom *g, float *col, int64_t ldc, int64_t oh0, int64_t oh1,
+                float *x);
+/* The output columns ow in [0, ow_count) whose input column ow*s + off lies
+ * in [0, w): [*lo, *hi) (empty when lo == hi). */
+void vn__conv_valid_cols(int64_t off, int s, int64_t w, int64_t ow_count, int64_t *lo,
+                         int64_t *hi);
+
+/* The direct depthwise paths (groups == c, k a multiple of c). */
+bool vn__conv_is_depthwise(const vn__conv_geom *g);
+void vn__depthwise_forward(const vn__conv_geom *g, const float *x, const float *w,
+                           const float *bias, float *y);
+void vn__depthwise_backward_data(const vn__conv_geom *g, const float *dy, const float *w,
+                                 float *dx);
+void vn__depthwise_backward_weight(const vn__conv_geom *g, const float *x, const float *dy,
+                                   float *dw);
+
+/* ---- reductions (reduce.c) --------------------------------------------- */
+
+/* Viewing x as [outer, mid, inner]: out[m] += sum over outer and inner of x
+ * (bias gradients: conv db is outer=N, mid=C, inner=H*W; dense db is
+ * outer=N, mid=F, inner=1). Summed in double. */
+void vn__sum_outer_inner(const float *x, int64_t outer, int64_t mid, int64_t inner, float *out);
+/* y[o, m, i] += bias[m]: the forward counterpart. */
+void vn__add_bias(float *y, int64_t outer, int64_t mid, int64_t inner, const float *bias);
+/* Softmax (or log-softmax) over the middle axis of [outer, mid, inner]. */
+void vn__softmax_forward(const float *x, float *y, int64_t outer, int64_t mid, int64_t inner,
+                         bool log);
+/* Its backward from the forward output y: softmax dx = y*(dy - sum(dy*y)),
+ * log-softmax dx = dy - exp(y)*sum(dy). */
+void vn__softmax_backward(const float *y, const float *dy, float *dx, int64_t outer, int64_t mid,
+                          int64_t inner, bool log);
+
+/* ---- element-wise (eltwise.c) ------------------------------------------ */
+
+typedef enum vn__act {
+    VN__ACT_RELU = 1,
+    VN__ACT_LEAKY_RELU = 2,   /* param = negative slope */
+    VN__ACT_SIGMOID = 3,
+    VN__ACT_TANH = 4,
+    VN__ACT_GELU = 5,         /* exact, erf */
+    VN__ACT_GELU_TANH = 6     /* tanh approximation */
+} vn__act;
+/* y = act(x) over n elements. */
+void vn__act_forward(vn__act act, float param, const float *x, float *y, int64_t n);
+/* dx = dy * act'(x) (y is the forward output, used where it is cheaper). */
+void vn__act_backward(vn__act act, float param, const float *x, const float *y, const float *dy,
+                      float *dx, int64_t n);
+/* y = a + b (y may alias a or b). */
+void vn__add(const float *a, const float *b, float *y, int64_t n);
+/* y = a * b element-wise (y may alias a or b). */
+void vn__mul(const float *a, const float *b, float *y, int64_t n);
+/* Inverted-dropout mask for `samples` samples of `per_sample` values:
+ * mask = 0 with probability p, else 1/(1-p). Sample s draws from Philox
+ * keyed by `seed` on stream vn__rng_stream(a, b, s), so the mask does not
+ * depend on the thread count or on which other samples are in the batch. */
+void vn__dropout_mask(float *mask, int64_t samples, int64_t per_sample, float p, uint64_t seed,
+                      uint64_t a, uint64_t b);
+/* Copy n floats in parallel. */
+void vn__copy(const float *x, float *y, int64_t n);
+
+/* ---- pooling (pooling.c) ----------------------------------------------- */
+
+typedef struct vn__pool_geom {
+    int64_t n, c, h, w, oh, ow;
+    int kh, kw, sh, sw, ph, pw, dh, dw;
+    bool count_include_pad;   /* avg pool divisor */
+} vn__pool_geom;
+/* Max pool; padding is -inf. When argmax is not NULL it receives, per
+ * output, the index (h*w + col within the plane) of the maximum (the first
+ * in row-major order on ties). */
+void vn__max_pool_forward(const vn__pool_geom *g, const float *x, float *y, int32_t *argmax);
+/* dx = 0 then dx[argmax] += dy. */
+void vn__max_pool_backward(const vn__pool_geom *g, const float *dy, const int32_t *argmax,
+                           float *dx);
+void vn__avg_pool_forward(const vn__pool_geom *g, const float *x, float *y);
+void vn__avg_pool_backward(const vn__pool_geom *g, const float *dy, float *dx);
+/* PyTorch adaptive average pooling (rows floor(i*h/oh) .. ceil((i+1)*h/oh)-1). */
+void vn__adaptive_avg_pool_forward(int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                   const float *x, float *y);
+void vn__adaptive_avg_pool_backward(int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                    const float *dy, float *dx);
+
+/* ---- batch normalisation (batchnorm.c) --------------------------------- */
+
+/* Training forward over [n, c, p]: per channel mean and biased variance
+ * over (n, p) into mean[c] / var[c], invstd[c] = 1/sqrt(var + eps), and
+ * y = (x - mean) * invstd * gamma + beta. */
+void vn__bn_forward_train(const float *x, int64_t n, int64_t c, int64_t p, const float *gamma,
+                          const float *beta, float eps, float *y, float *mean, float *var,
+                          float *invstd);
+/* y = (x - mean) * invstd * gamma + beta with given statistics. */
+void vn__bn_forward_stats(const float *x, int64_t n, int64_t c, int64_t p, const float *gamma,
+                          const float *beta, const float *mean, const float *invstd, float *y);
+/* Backward. With `batch_stats` the statistics came from the batch (full
+ * gradient through them), else they were constants (eval). dx may be NULL;
+ * dgamma / dbeta (accumulated) may be NULL. */
+void vn__bn_backward(const float *x, const float *dy, int64_t n, int64_t c, int64_t p,
+                     const float *gamma, const float *mean, const float *invstd, bool batch_stats,
+                     float *dx, float *dgamma, float *dbeta);
+
+/* ---- upsampling (upsample.c) ------------------------------------------- */
+
+/* Integer-scale upsampling of planes x [planes, h, w] -> [planes, h*s, w*s]:
+ * nearest (y[i,j] = x[i/s, j/s]) or bilinear with align_corners=false. */
+void vn__upsample_forward(bool bilinear, int s, int64_t planes, int64_t h, int64_t w,
+                          const float *x, float *y);
+/* The adjoint: dx (overwritten) from dy. */
+void vn__upsample_backward(bool bilinear, int s, int64_t planes, int64_t h, int64_t w,
+                           const float *dy, float *dx);
+
+#endif /* VN_KERNELS_H */

@@ -1,0 +1,209 @@
+/*
+ * threadpool.c - the library's own small pthread pool.
+ *
+ * One process-wide pool of worker threads, started lazily and grown when
+ * vn_set_num_threads() asks for more. A parallel call hands out tasks from
+ * an atomic counter to the calling thread plus up to vn__num_threads()-1
+ * workers; the caller takes part, then sleeps on a condition variable until
+ * the last task is done. Workers sleep on a condition variable between
+ * calls: nothing spins, before or after the work.
+ *
+ * One parallel call owns the pool at a time. A second call made meanwhile
+ * (from another application thread, or nested inside a task) does not wait
+ * for it: it runs its tasks on its own thread, one after another. Results
+ * are the same either way because a task never depends on the thread that
+ * runs it.
+ *
+ * Why not OpenMP: an embedding program may have its own runtime, and the
+ * global OpenMP state (thread counts, spinning policies) would be shared
+ * with it. See docs/threads.md for the measurements behind the BLAS policy.
+ */
+#include "kernels/kernels.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#define POOL_MAX_WORKERS 1023
+
+typedef struct pool {
+    pthread_mutex_t owner;      /* held by the call that owns the pool */
+    pthread_mutex_t lock;       /* protects everything below */
+    pthread_cond_t wake;        /* workers wait here for a new job */
+    pthread_cond_t done;        /* the owner waits here for the workers */
+    int nworkers;               /* threads started */
+    uint64_t generation;        /* bumped for every job */
+    int participants;           /* workers (index < participants) that join the job */
+    int pending;                /* participating workers not finished yet */
+    vn__task_fn fn;
+    void *ctx;
+    int ntasks;
+    atomic_int next;            /* next task to hand out */
+    uint64_t start_generation[POOL_MAX_WORKERS]; /* generation when worker i started */
+    pthread_t tid[POOL_MAX_WORKERS];
+} pool;
+
+static pool g_pool = {
+    .owner = PTHREAD_MUTEX_INITIALIZER,
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER,
+    .done = PTHREAD_COND_INITIALIZER,
+};
+
+static void run_tasks(pool *p)
+{
+    for (;;) {
+        int t = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
+        if (t >= p->ntasks)
+            break;
+        p->fn(p->ctx, t);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    pool *p = &g_pool;
+    int index = (int)(intptr_t)arg;
+    pthread_mutex_lock(&p->lock);
+    /* A worker started for a job must see that job as new: it was created
+     * (under the lock) before the generation was bumped for it. */
+    uint64_t seen = p->start_generation[index];
+    for (;;) {
+        while (p->generation == seen)
+            pthread_cond_wait(&p->wake, &p->lock);
+        seen = p->generation;
+        if (index >= p->participants)
+            continue;
+        pthread_mutex_unlock(&p->lock);
+        run_tasks(p);
+        pthread_mutex_lock(&p->lock);
+        if (--p->pending == 0)
+            pthread_cond_signal(&p->done);
+    }
+    return NULL;
+}
+
+/* Start workers until there are `want`; returns how many there are (fewer
+ * when the system refuses threads). Called with p->lock held. */
+static int grow_workers(pool *p, int want)
+{
+    while (p->nworkers < want) {
+        pthread_t tid;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        p->start_generation[p->nworkers] = p->generation;
+        int rc = pthread_create(&tid, &attr, worker_main, (void *)(intptr_t)p->nworkers);
+        if (rc == 0)
+            p->tid[p->nworkers] = tid;
+        pthread_attr_destroy(&attr);
+        if (rc != 0)
+            break;
+        p->nworkers++;
+    }
+    return p->nworkers;
+}
+
+void vn__parallel_tasks(int ntasks, vn__task_fn fn, void *ctx)
+{
+    if (ntasks <= 0)
+        return;
+    int threads = vn__num_threads();
+    int helpers = VN_MIN(VN_MIN(threads, ntasks) - 1, POOL_MAX_WORKERS);
+    pool *p = &g_pool;
+    if (helpers <= 0 || pthread_mutex_trylock(&p->owner) != 0) {
+        for (int t = 0; t < ntasks; t++)
+            fn(ctx, t);
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    helpers = VN_MIN(helpers, grow_workers(p, helpers));
+    p->fn = fn;
+    p->ctx = ctx;
+    p->ntasks = ntasks;
+    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+    p->participants = helpers;
+    p->pending = helpers;
+    p->generation++;
+    if (helpers > 0)
+        pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+
+    run_tasks(p);
+
+    pthread_mutex_lock(&p->lock);
+    while (p->pending > 0)
+        pthread_cond_wait(&p->done, &p->lock);
+    p->fn = NULL;
+    p->ctx = NULL;
+    pthread_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&p->owner);
+}
+
+/* Below this many operations a call is not worth waking a thread for (a
+ * wake-up costs some 10-50 us; 64k operations take about as long). */
+#define MIN_PARALLEL_WORK 65536.0
+
+int vn__parallel_ranges(int64_t n, double cost)
+{
+    if (n <= 1)
+        return 1;
+    double total = (double)n * (cost > 1.0 ? cost : 1.0);
+    if (total < 2.0 * MIN_PARALLEL_WORK)
+        return 1;
+    int64_t r = (int64_t)(total / MIN_PARALLEL_WORK);
+    r = VN_MIN(r, (int64_t)vn__num_threads());
+    r = VN_MIN(r, n);
+    return r < 1 ? 1 : (int)r;
+}
+
+typedef struct range_job {
+    vn__range_fn fn;
+    void *ctx;
+    int64_t n;
+    int ranges;
+} range_job;
+
+static void range_task(void *arg, int t)
+{
+    range_job *j = arg;
+    int64_t begin = j->n * t / j->ranges;
+    int64_t end = j->n * (t + 1) / j->ranges;
+    if (end > begin)
+        j->fn(j->ctx, begin, end);
+}
+
+void vn__parallel_for(int64_t n, double cost, vn__range_fn fn, void *ctx)
+{
+    if (n <= 0)
+        return;
+    int ranges = vn__parallel_ranges(n, cost);
+    if (ranges <= 1) {
+        fn(ctx, 0, n);
+        return;
+    }
+    range_job j = {fn, ctx, n, ranges};
+    vn__parallel_tasks(ranges, range_task, &j);
+}
+
+double vn__pool_cpu_seconds(void)
+{
+    double total = 0.0;
+    pthread_mutex_lock(&g_pool.lock);
+    for (int i = 0; i < g_pool.nworkers; i++) {
+        clockid_t clock;
+        struct timespec ts;
+        if (pthread_getcpuclockid(g_pool.tid[i], &clock) == 0 && clock_gettime(clock, &ts) == 0)
+            total += (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    }
+    pthread_mutex_unlock(&g_pool.lock);
+    return total;
+}
+
+int vn__pool_started_threads(void)
+{
+    pthread_mutex_lock(&g_pool.lock);
+    int n = g_pool.nworkers;
+    pthread_mutex_unlock(&g_pool.lock);
+    return n;
+}

@@ -1,0 +1,213 @@
+/*
+ * layer.c - what every layer type shares: allocation of the layer and its
+ * parameters, initialisation helpers, shape helpers and input checks.
+ */
+#include "nn/layer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+int64_t vn__shape_count(const vn__shape *s)
+{
+    int64_t n = 1;
+    for (int i = 0; i < s->ndim; i++)
+        n *= s->d[i];
+    return n;
+}
+
+const char *vn__shape_fmt(const vn__shape *s, char *buf, size_t n)
+{
+    size_t at = 0;
+    at += (size_t)snprintf(buf + at, n - at, "[");
+    for (int i = 0; i < s->ndim && at < n; i++)
+        at += (size_t)snprintf(buf + at, n - at, "%s%lld", i ? ", " : "", (long long)s->d[i]);
+    if (at < n)
+        snprintf(buf + at, n - at, "]");
+    return buf;
+}
+
+bool vn__shape_equal(const vn__shape *a, const vn__shape *b)
+{
+    if (a->ndim != b->ndim)
+        return false;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->d[i] != b->d[i])
+            return false;
+    return true;
+}
+
+vn__layer *vn__layer_alloc(size_t size, const vn__layer_ops *ops, const char *who)
+{
+    vn__layer *l = vn__calloc(1, size);
+    if (!l) {
+        vn__error(VN_ERR_NOMEM, "%s: out of memory", who);
+        return NULL;
+    }
+    l->ops = ops;
+    snprintf(l->who, sizeof l->who, "%s", who);
+    return l;
+}
+
+vn_status vn__layer_add_param(vn__layer *l, const char *suffix, int ndim, const int64_t *shape,
+                              bool buffer)
+{
+    if (l->nparams == VN__LAYER_MAX_PARAMS)
+        return vn__error(VN_ERR_INTERNAL, "%s: too many parameters", l->who);
+    vn__param *p = &l->params[l->nparams];
+    p->suffix = suffix;
+    vn_status s = vn_tensor_create(VN_F32, ndim, shape, &p->value);
+    if (s == VN_OK && !buffer)
+        s = vn_tensor_create(VN_F32, ndim, shape, &p->grad);
+    if (s != VN_OK) {
+        vn_tensor_destroy(p->value);
+        p->value = NULL;
+        return vn__error_prefix(s, l->who);
+    }
+    l->nparams++;
+    return VN_OK;
+}
+
+void vn__layer_destroy(vn__layer *l)
+{
+    if (!l)
+        return;
+    if (l->ops && l->ops->destroy)
+        l->ops->destroy(l);
+    for (int i = 0; i < l->nparams; i++) {
+        vn_tensor_destroy(l->params[i].value);
+        vn_tensor_destroy(l->params[i].grad);
+    }
+    vn__free(l);
+}
+
+vn_status vn__tensor_ensure(vn_tensor **t, vn_dtype dtype, int ndim, const int64_t *shape)
+{
+    if (*t && (*t)->dtype == dtype && (*t)->owns) {
+        size_t numel = 0;
+        VN_TRY(vn__shape_numel("tensor", dtype, ndim, shape, &numel));
+        if (numel == (*t)->numel) {
+            (*t)->ndim = ndim;
+            for (int i = 0; i < ndim; i++)
+                (*t)->shape[i] = shape[i];
+            return VN_OK;
+        }
+    }
+    vn_tensor *n = NULL;
+    VN_TRY(vn__tensor_empty(dtype, ndim, shape, &n));
+    vn_tensor_destroy(*t);
+    *t = n;
+    return VN_OK;
+}
+
+void vn__fill_uniform(vn_tensor *t, vn_rng *rng, float bound)
+{
+    float *p = vn__f32(t);
+    for (size_t i = 0; i < t->numel; i++)
+        p[i] = (2.0f * vn_rng_uniform(rng) - 1.0f) * bound;
+}
+
+void vn__fill_value(vn_tensor *t, float v)
+{
+    float *p = vn__f32(t);
+    for (size_t i = 0; i < t->numel; i++)
+        p[i] = v;
+}
+
+void vn__layer_init_fan_in(vn__layer *l, vn_rng *rng)
+{
+    const vn_tensor *w = l->params[0].value;
+    int64_t fan_in = 1;
+    for (int i = 1; i < w->ndim; i++)
+        fan_in *= w->shape[i];
+    float bound = fan_in > 0 ? 1.0f / sqrtf((float)fan_in) : 0.0f;
+    vn__fill_uniform(l->params[0].value, rng, bound);
+    if (l->nparams > 1)
+        vn__fill_uniform(l->params[1].value, rng, bound);
+}
+
+vn_status vn__layer_check_inputs(const char *who, int nin, int min, int max)
+{
+    if (nin < min || nin > max) {
+        if (min == max)
+            return vn__error(VN_ERR_SHAPE, "%s: takes %d input%s, got %d", who, min,
+                             min == 1 ? "" : "s", nin);
+        return vn__error(VN_ERR_SHAPE, "%s: takes %d to %d inputs (inputs=a,b,...), got %d", who,
+                         min, max, nin);
+    }
+    return VN_OK;
+}
+
+vn_status vn__layer_check_chw(const char *who, const vn__shape *in)
+{
+    if (in->ndim != 3) {
+        char b[96];
+        return vn__error(VN_ERR_SHAPE, "%s: input is %s, expected an image [C, H, W]", who,
+                         vn__shape_fmt(in, b, sizeof b));
+    }
+    return VN_OK;
+}
+
+vn_status vn__layer_same_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out)
+{
+    VN_TRY(vn__layer_check_inputs(l->who, nin, 1, 1));
+    *out = in[0];
+    return VN_OK;
+}
+
+vn_status vn__layer_read_window(vn__attrs *a, int k[2], int stride[2], int pad[2], int dilation[2])
+{
+    VN_TRY(vn__attr_pair(a, "k", true, 0, 1, 1 << 12, k));
+    VN_TRY(vn__attr_pair(a, "stride", false, 0, 1, 1 << 12, stride));
+    VN_TRY(vn__attr_pair(a, "pad", false, 0, 0, 1 << 12, pad));
+    if (dilation)
+        VN_TRY(vn__attr_pair(a, "dilation", false, 1, 1, 1 << 12, dilation));
+    for (int i = 0; i < 2; i++) {
+        if (stride[i] == 0)
+            stride[i] = k[i];
+        int eff = (dilation ? dilation[i] : 1) * (k[i] - 1) + 1;
+        if (2 * pad[i] > eff)
+            return vn__error(VN_ERR_INVALID_ARG,
+                             "%s: pad=%d is more than half the %d-wide window", a->who, pad[i],
+                             eff);
+    }
+    return VN_OK;
+}
+
+vn_status vn__layer_window_shape(const char *who, int nin, const vn__shape *in, const int k[2],
+                                 const int stride[2], const int pad[2], const int dilation[2],
+                                 vn__shape *out)
+{
+    VN_TRY(vn__layer_check_inputs(who, nin, 1, 1));
+    VN_TRY(vn__layer_check_chw(who, &in[0]));
+    int64_t oh = vn__conv_out_size(in[0].d[1], k[0], stride[0], pad[0], dilation ? dilation[0] : 1);
+    int64_t ow = vn__conv_out_size(in[0].d[2], k[1], stride[1], pad[1], dilation ? dilation[1] : 1);
+    if (oh <= 0 || ow <= 0)
+        return vn__error(VN_ERR_SHAPE, "%s: a %dx%d window does not fit a %lldx%lld input", who,
+                         k[0], k[1], (long long)in[0].d[1], (long long)in[0].d[2]);
+    out->ndim = 3;
+    out->d[0] = in[0].d[0];
+    out->d[1] = oh;
+    out->d[2] = ow;
+    return VN_OK;
+}
+
+void vn__layer_pool_geom(vn__pool_geom *g, const vn_tensor *x, const vn_tensor *y, const int k[2],
+                         const int stride[2], const int pad[2], const int dilation[2])
+{
+    g->n = x->shape[0];
+    g->c = x->shape[1];
+    g->h = x->shape[2];
+    g->w = x->shape[3];
+    g->oh = y->shape[2];
+    g->ow = y->shape[3];
+    g->kh = k[0];
+    g->kw = k[1];
+    g->sh = stride[0];
+    g->sw = stride[1];
+    g->ph = pad[0];
+    g->pw = pad[1];
+    g->dh = dilation ? dilation[0] : 1;
+    g->dw = dilation ? dilation[1] : 1;
+    g->count_include_pad = true;
+}

@@ -1,0 +1,108 @@
+/*
+ * max_pool2d.c - max pooling, PyTorch nn.MaxPool2d (ceil_mode=False):
+ * padding counts as -inf; the gradient goes to the arg-max of each window,
+ * the first in row-major order on ties; overlapping windows accumulate.
+ *
+ * Attributes: k (required), stride (default k), pad (0, at most half the
+ * window), dilation (1).
+ * A training forward records the arg-max of every output (int32, per
+ * plane) for the backward pass.
+ */
+#include "nn/layers/layers.h"
+
+typedef struct max_pool {
+    vn__layer base;
+    int k[2], stride[2], pad[2], dilation[2];
+    vn_tensor *argmax;   /* [N, C, OH, OW] int32 from the last training forward */
+} max_pool;
+
+static vn_status mp_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out)
+{
+    const max_pool *p = (const max_pool *)l;
+    return vn__layer_window_shape(l->who, nin, in, p->k, p->stride, p->pad, p->dilation, out);
+}
+
+static vn_status mp_forward(vn__layer *l, const vn__run *run, int nin, const vn_tensor *const *in,
+                            vn_tensor *out)
+{
+    (void)nin;
+    max_pool *p = (max_pool *)l;
+    vn__pool_geom g;
+    vn__layer_pool_geom(&g, in[0], out, p->k, p->stride, p->pad, p->dilation);
+    int32_t *am = NULL;
+    if (run->training) {
+        vn_status s = vn__tensor_ensure(&p->argmax, VN_I32, out->ndim, out->shape);
+        if (s != VN_OK)
+            return vn__error_prefix(s, l->who);
+        am = p->argmax->data;
+    }
+    vn__max_pool_forward(&g, vn__cf32(in[0]), vn__f32(out), am);
+    return VN_OK;
+}
+
+static vn_status mp_backward(vn__layer *l, const vn__run *run, int nin,
+                             const vn_tensor *const *in, const vn_tensor *out,
+                             const vn_tensor *dout, vn_tensor *const *din, bool param_grads)
+{
+    (void)run;
+    (void)nin;
+    (void)param_grads;
+    max_pool *p = (max_pool *)l;
+    if (!din[0])
+        return VN_OK;
+    if (!p->argmax || p->argmax->numel != out->numel)
+        return vn__error(VN_ERR_INVALID_ARG, "%s: backward without a training forward", l->who);
+    vn__pool_geom g;
+    vn__layer_pool_geom(&g, in[0], out, p->k, p->stride, p->pad, p->dilation);
+    vn__max_pool_backward(&g, vn__cf32(dout), p->argmax->data, vn__f32(din[0]));
+    return VN_OK;
+}
+
+static void mp_attrs(const vn__layer *l, vn__strbuf *sb)
+{
+    const max_pool *p = (const max_pool *)l;
+    vn__strbuf_pair(sb, "k", p->k);
+    vn__strbuf_pair(sb, "stride", p->stride);
+    vn__strbuf_pair(sb, "pad", p->pad);
+    vn__strbuf_pair(sb, "dilation", p->dilation);
+}
+
+static int64_t mp_flops(const vn__layer *l, int nin, const vn__shape *in, const vn__shape *out)
+{
+    (void)nin;
+    (void)in;
+    const max_pool *p = (const max_pool *)l;
+    return vn__shape_count(out) * p->k[0] * p->k[1];
+}
+
+static void mp_destroy(vn__layer *l)
+{
+    vn_tensor_destroy(((max_pool *)l)->argmax);
+}
+
+static const vn__layer_ops max_pool2d_ops = {
+    .type = "max_pool2d",
+    .output_shape = mp_shape,
+    .forward = mp_forward,
+    .backward = mp_backward,
+    .attrs = mp_attrs,
+    .flops = mp_flops,
+    .destroy = mp_destroy,
+};
+
+vn_status vn__max_pool2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out)
+{
+    max_pool *p = (max_pool *)vn__layer_alloc(sizeof *p, &max_pool2d_ops, a->who);
+    if (!p)
+        return VN_ERR_NOMEM;
+    vn__shape os;
+    vn_status s = vn__layer_read_window(a, p->k, p->stride, p->pad, p->dilation);
+    if (s == VN_OK)
+        s = mp_shape(&p->base, nin, in, &os);
+    if (s != VN_OK) {
+        vn__layer_destroy(&p->base);
+        return s;
+    }
+    *out = &p->base;
+    return VN_OK;
+}

@@ -1,0 +1,367 @@
+/*
+ * model_run.c - running a vn_model: forward in training or inference mode,
+ * backward, the activation memory plan of inference, and access to
+ * activations.
+ *
+ * Training keeps one tensor per node (backward reads every activation) and
+ * a copy of the input, all reused from one call to the next while the batch
+ * size stays the same.
+ *
+ * Inference plans memory once per batch size: each node's output goes to
+ * a buffer that is free again once the node's last consumer has run, so a
+ * chain of layers needs about two buffers however deep it is. The plan
+ * (which node writes where) is kept and reused for every forward with that
+ * batch size; the model's output and the nodes marked with
+ * vn_model_keep_output() get buffers of their own.
+ *
+ * Backward walks the nodes in reverse. A node's output gradient is needed
+ * when some trainable node or the requested input gradient lies upstream;
+ * other nodes are skipped (a frozen backbone costs nothing when only the
+ * head trains). When a node feeds several others (residual branches) the
+ * gradients reaching it are summed: the first is written in place, the
+ * others through a temporary and added.
+ */
+#include "nn/model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- inference memory plan ---------------------------------------------- */
+
+void vn__model_drop_plan(vn_model *m)
+{
+    for (int i = 0; i < m->nnodes; i++) {
+        vn_tensor_destroy(m->nodes[i].view);
+        m->nodes[i].view = NULL;
+    }
+    for (int b = 0; b < m->nbufs; b++)
+        vn__free(m->bufs[b]);
+    vn__free(m->bufs);
+    m->bufs = NULL;
+    m->nbufs = 0;
+    m->plan_batch = -1;
+    m->last_input = NULL;
+    if (m->last_mode == VN_MODE_INFERENCE)
+        m->last_mode = -1;
+}
+
+void vn__model_free_run(vn_model *m)
+{
+    vn__model_drop_plan(m);
+    vn_tensor_destroy(m->input);
+    vn_tensor_destroy(m->grad_input);
+    m->input = m->grad_input = NULL;
+    for (int k = 0; k < VN__NODE_MAX_INPUTS; k++) {
+        vn_tensor_destroy(m->tmp[k]);
+        m->tmp[k] = NULL;
+    }
+}
+
+/* A node whose output must survive the whole inference forward. */
+static bool pinned(const vn_model *m, int i)
+{
+    return i == m->nnodes - 1 || m->nodes[i].keep;
+}
+
+static vn_status make_plan(vn_model *m, int64_t batch)
+{
+    const int n = m->nnodes;
+    int *last_use = vn__malloc((size_t)n * sizeof(int));
+    int *buf_of = vn__malloc((size_t)n * sizeof(int));
+    int *owner = vn__malloc((size_t)n * sizeof(int));      /* per buffer: node using it, -1 free */
+    size_t *size = vn__malloc((size_t)n * sizeof(size_t)); /* per buffer, floats */
+    vn_status s = VN_OK;
+    if (!last_use || !buf_of || !owner || !size) {
+        s = vn__error(VN_ERR_NOMEM, "vn_model_forward: out of memory planning activations");
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        last_use[i] = pinned(m, i) ? n : i;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < m->nodes[i].nin; k++) {
+            int src = m->nodes[i].inputs[k];
+            if (src >= 0 && last_use[src] < i)
+                last_use[src] = i;
+        }
+    int nbufs = 0;
+    for (int i = 0; i < n; i++) {
+        for (int b = 0; b < nbufs; b++)
+            if (owner[b] >= 0 && last_use[owner[b]] < i)
+                owner[b] = -1;
+        size_t need = (size_t)batch * (size_t)vn__shape_count(&m->nodes[i].shape);
+        int best = -1;
+        for (int b = 0; b < nbufs; b++) {
+            if (owner[b] >= 0)
+                continue;
+            /* the smallest free buffer that fits, else the largest free one (grown) */
+            if (best < 0)
+                best = b;
+            else if (size[b] >= need && (size[best] < need || size[b] < size[best]))
+                best = b;
+            else if (size[best] < need && size[b] > size[best])
+                best = b;
+        }
+        if (best < 0) {
+            best = nbufs++;
+            size[best] = 0;
+        }
+        if (size[best] < need)
+            size[best] = need;
+        owner[best] = i;
+        buf_of[i] = best;
+    }
+    m->bufs = vn__calloc((size_t)nbufs, sizeof(float *));
+    if (!m->bufs) {
+        s = vn__error(VN_ERR_NOMEM, "vn_model_forward: out of memory planning activations");
+        goto done;
+    }
+    m->nbufs = nbufs;
+    for (int b = 0; b < nbufs && s == VN_OK; b++) {
+        size_t bytes;
+        if (!vn__mul_size(size[b], sizeof(float), &bytes) ||
+            !(m->bufs[b] = vn__malloc(bytes)))
+            s = vn__error(VN_ERR_NOMEM, "vn_model_forward: out of memory for %zu activations",
+                          size[b]);
+    }
+    for (int i = 0; i < n && s == VN_OK; i++) {
+        vn__node *nd = &m->nodes[i];
+        int64_t shape[VN_MAX_DIMS];
+        shape[0] = batch;
+        for (int d = 0; d < nd->shape.ndim; d++)
+            shape[d + 1] = nd->shape.d[d];
+        s = vn_tensor_wrap(VN_F32, nd->shape.ndim + 1, shape, m->bufs[buf_of[i]], NULL, NULL,
+                           &nd->view);
+    }
+    if (s == VN_OK)
+        m->plan_batch = batch;
+done:
+    vn__free(last_use);
+    vn__free(buf_of);
+    vn__free(owner);
+    vn__free(size);
+    if (s != VN_OK)
+        vn__model_drop_plan(m);
+    return s;
+}
+
+/* ---- forward ---------------------------------------------------------------- */
+
+static vn_status check_input(const vn_model *m, const vn_tensor *x)
+{
+    bool ok = x->dtype == VN_F32 && x->ndim == m->in_shape.ndim + 1 && x->shape[0] >= 1;
+    for (int d = 0; ok && d < m->in_shape.ndim; d++)
+        ok = x->shape[d + 1] == m->in_shape.d[d];
+    if (ok)
+        return VN_OK;
+    char want[96], got[96];
+    vn__shape_fmt(&m->in_shape, want, sizeof want);
+    return vn__error(VN_ERR_SHAPE,
+                     "vn_model_forward: the input is %s %s, the model takes f32 [N, %s",
+                     vn_dtype_name(x->dtype), vn__shape_str(x, got, sizeof got), want + 1);
+}
+
+static vn_status ensure_act(vn_tensor **t, int64_t batch, const vn__shape *s)
+{
+    int64_t shape[VN_MAX_DIMS];
+    shape[0] = batch;
+    for (int d = 0; d < s->ndim; d++)
+        shape[d + 1] = s->d[d];
+    return vn__tensor_ensure(t, VN_F32, s->ndim + 1, shape);
+}
+
+static vn__run run_of(const vn_model *m, int i, bool training)
+{
+    vn__run r = {.training = training, .frozen = !m->nodes[i].trainable, .seed = m->seed,
+                 .step = m->step, .node = (uint64_t)i};
+    return r;
+}
+
+static const vn_tensor *source(const vn_model *m, int src, bool training, const vn_tensor *input)
+{
+    if (src == VN__MODEL_INPUT)
+        return input;
+    return training ? m->nodes[src].act : m->nodes[src].view;
+}
+
+VN_API vn_status vn_model_forward(vn_model *m, const vn_tensor *input, vn_mode mode,
+                                  const vn_tensor **output)
+{
+    if (!m || !input || !output)
+        return vn__error(VN_ERR_INVALID_ARG, "vn_model_forward: NULL argument");
+    if (mode != VN_MODE_INFERENCE && mode != VN_MODE_TRAINING)
+        return vn__error(VN_ERR_INVALID_ARG, "vn_model_forward: unknown mode %d", (int)mode);
+    if (m->nnodes == 0)
+        return vn__error(VN_ERR_INVALID_ARG, "vn_model_forward: the model has no nodes");
+    VN_TRY(check_input(m, input));
+    const bool training = mode == VN_MODE_TRAINING;
+    const int64_t batch = input->shape[0];
+    m->backward_ready = false;
+    m->last_mode = -1;
+    const vn_tensor *x = input;
+    if (training) {
+        VN_TRY(vn__tensor_ensure(&m->input, VN_F32, input->ndim, input->shape));
+        vn__copy(vn__cf32(input), vn__f32(m->input), (int64_t)input->numel);
+        x = m->input;
+        for (int i = 0; i < m->nnodes; i++)
+            VN_TRY(ensure_act(&m->nodes[i].act, batch, &m->nodes[i].shape));
+    } else if (m->plan_batch != batch) {
+        vn__model_drop_plan(m);
+        VN_TRY(make_plan(m, batch));
+    }
+    for (int i = 0; i < m->nnodes; i++) {
+        vn__node *nd = &m->nodes[i];
+        const vn_tensor *in[VN__NODE_MAX_INPUTS];
+        for (int k = 0; k < nd->nin; k++)
+            in[k] = source(m, nd->inputs[k], training, x);
+        vn__run r = run_of(m, i, training);
+        VN_TRY(nd->layer->ops->forward(nd->layer, &r, nd->nin, in, training ? nd->act : nd->view));
+    }
+    if (training) {
+        m->step++;
+        m->backward_ready = true;
+    } else {
+        m->last_input = input;
+    }
+    m->last_mode = (int)mode;
+    *output = training ? m->nodes[m->nnodes - 1].act : m->nodes[m->nnodes - 1].view;
+    return VN_OK;
+}
+
+VN_API vn_status vn_model_output(vn_model *m, const char *node, const vn_tensor **act)
+{
+    if (!m || !node || !act)
+        return vn__error(VN_ERR_INVALID_ARG, "vn_model_output: NULL argument");
+    if (m->last_mode < 0)
+        return vn__error(VN_ERR_INVALID_ARG, "vn_model_output: no forward has run yet");
+    const bool training = m->last_mode == VN_MODE_TRAINING;
+    if (strcmp(node, "input") == 0) {
+        *act = training ? m->input : m->last_input;
+        return VN_OK;
+    }
+    int i = vn_model_node_find(m, node);
+    if (i < 0)
+        return vn__error(VN_ERR_INVALID_ARG, "vn_model_output: no node '%s'", node);
+    if (!training && !pinned(m, i))
+        return vn__error(VN_ERR_INVALID_ARG,
+                         "vn_model_output: the inference forward did not keep '%s'; call "
+                         "vn_model_keep_output(m, \"%s\", 1) before it",
+                         node, node);
+    *act = training ? m->nodes[i].act : m->nodes[i].view;
+    return VN_OK;
+}
+
+/* ---- backward -------------------------------------------------------------- */
+
+static bool has_trainable_params(const vn__node *nd)
+{
+    if (!nd->trainable)
+        return false;
+    for (int k = 0; k < nd->layer->nparams; k++)
+        if (nd->layer->params[k].grad)
+            return true;
+    return false;
+}
+
+static bool needs(const vn_model *m, int src, bool want_input)
+{
+    return src == VN__MODEL_INPUT ? want_input : m->nodes[src].need_grad;
+}
+
+/* Backward through node i; input_set tracks the input gradient. */
+static vn_status node_backward(vn_model *m, int i, const vn_tensor *dout, bool want_input,
+                               bool *input_set)
+{
+    vn__node *nd = &m->nodes[i];
+    const int64_t batch = m->input->shape[0];
+    const vn_tensor *in[VN__NODE_MAX_INPUTS];
+    vn_tensor *din[VN__NODE_MAX_INPUTS];
+    vn_tensor *target[VN__NODE_MAX_INPUTS];
+    bool direct[VN__NODE_MAX_INPUTS];
+    for (int k = 0; k < nd->nin; k++) {
+        int src = nd->inputs[k];
+        in[k] = source(m, src, true, m->input);
+        din[k] = target[k] = NULL;
+        direct[k] = false;
+        if (!needs(m, src, want_input))
+            continue;
+        bool *set = src == VN__MODEL_INPUT ? input_set : &m->nodes[src].grad_set;
+        if (src == VN__MODEL_INPUT) {
+            VN_TRY(vn__tensor_ensure(&m->grad_input, VN_F32, m->input->ndim, m->input->shape));
+            target[k] = m->grad_input;
+        } else {
+            VN_TRY(ensure_act(&m->nodes[src].grad, batch, &m->nodes[src].shape));
+            target[k] = m->nodes[src].grad;
+        }
+        bool taken = *set;
+        for (int e = 0; e < k; e++)
+            taken = taken || (direct[e] && target[e] == target[k]);
+        if (!taken) {
+            din[k] = target[k];
+            direct[k] = true;
+        } else {
+            VN_TRY(vn__tensor_ensure(&m->tmp[k], VN_F32, target[k]->ndim, target[k]->shape));
+            din[k] = m->tmp[k];
+        }
+    }
+    vn__run r = run_of(m, i, true);
+    VN_TRY(nd->layer->ops->backward(nd->layer, &r, nd->nin, in, nd->act, dout, din,
+                                    nd->trainable));
+    for (int k = 0; k < nd->nin; k++) {
+        if (!target[k])
+            continue;
+        int src = nd->inputs[k];
+        bool *set = src == VN__MODEL_INPUT ? input_set : &m->nodes[src].grad_set;
+        if (!direct[k])
+            vn__add(vn__cf32(target[k]), vn__cf32(din[k]), vn__f32(target[k]),
+                    (int64_t)target[k]->numel);
+        *set = true;
+    }
+    return VN_OK;
+}
+
+VN_API vn_status vn_model_backward(vn_model *m, const vn_tensor *grad_output,
+                                   const vn_tensor **grad_input)
+{
+    if (grad_input)
+        *grad_input = NULL;
+    if (!m || !grad_output)
+        return vn__error(VN_ERR_INVALID_ARG, "vn_model_backward: NULL argument");
+    if (!m->backward_ready)
+        return vn__error(VN_ERR_INVALID_ARG,
+                         "vn_model_backward: needs a VN_MODE_TRAINING forward first (since the "
+                         "last change to the model or inference forward)");
+    const int last = m->nnodes - 1;
+    if (!vn__tensor_same_shape(grad_output, m->nodes[last].act)) {
+        char want[96], got[96];
+        return vn__error(VN_ERR_SHAPE,
+                         "vn_model_backward: grad_output is %s %s, the output is f32 %s",
+                         vn_dtype_name(grad_output->dtype),
+                         vn__shape_str(grad_output, got, sizeof got),
+                         vn__shape_str(m->nodes[last].act, want, sizeof want));
+    }
+    const bool want_input = grad_input != NULL;
+    for (int i = 0; i < m->nnodes; i++) {
+        vn__node *nd = &m->nodes[i];
+        bool up = false;
+        for (int k = 0; k < nd->nin && !up; k++)
+            up = needs(m, nd->inputs[k], want_input);
+        nd->need_grad = up || has_trainable_params(nd);
+        nd->grad_set = false;
+    }
+    bool input_set = false;
+    if (m->nodes[last].need_grad) {
+        VN_TRY(node_backward(m, last, grad_output, want_input, &input_set));
+        for (int i = last - 1; i >= 0; i--) {
+            vn__node *nd = &m->nodes[i];
+            if (nd->need_grad && nd->grad_set)
+                VN_TRY(node_backward(m, i, nd->grad, want_input, &input_set));
+        }
+    }
+    if (want_input) {
+        VN_TRY(vn__tensor_ensure(&m->grad_input, VN_F32, m->input->ndim, m->input->shape));
+        if (!input_set)
+            vn_tensor_zero(m->grad_input);
+        *grad_input = m->grad_input;
+    }
+    return VN_OK;
+}

@@ -1,0 +1,322 @@
+/* test_kernels.c - the private kernel layer: the thread pool (coverage,
+ * nesting, small work inline, no spinning when idle), scratch reuse, GEMM
+ * (written-down products, and the thread-split path against a plain double
+ * loop), im2col (written-down columns) and col2im (its adjoint). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <time.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <cmocka.h>
+
+#include <visionnet.h>
+#include "kernels/kernels.h"
+
+/* ---- thread pool ------------------------------------------------------------- */
+
+typedef struct cover {
+    atomic_int hits[1000];
+} cover;
+
+static void mark(void *arg, int64_t begin, int64_t end)
+{
+    cover *c = arg;
+    for (int64_t i = begin; i < end; i++)
+        atomic_fetch_add(&c->hits[i], 1);
+}
+
+static void test_parallel_for_covers_every_index_once(void **state)
+{
+    (void)state;
+    int old = vn_get_num_threads();
+    const int counts[] = {1, 2, 5};
+    for (int t = 0; t < 3; t++) {
+        assert_int_equal(vn_set_num_threads(counts[t]), VN_OK);
+        cover *c = calloc(1, sizeof *c);
+        vn__parallel_for(1000, 1e6, mark, c);
+        for (int i = 0; i < 1000; i++)
+            assert_int_equal(atomic_load(&c->hits[i]), 1);
+        free(c);
+    }
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
+typedef struct single {
+    int calls;
+    int64_t begin, end;
+    pthread_t thread;
+} single;
+
+static void record(void *arg, int64_t begin, int64_t end)
+{
+    single *s = arg;
+    s->calls++;
+    s->begin = begin;
+    s->end = end;
+    s->thread = pthread_self();
+}
+
+static void test_small_work_runs_on_the_calling_thread(void **state)
+{
+    (void)state;
+    int old = vn_get_num_threads();
+    assert_int_equal(vn_set_num_threads(4), VN_OK);
+    single s = {0};
+    vn__parallel_for(100, 1.0, record, &s); /* 100 operations */
+    assert_int_equal(s.calls, 1);
+    assert_int_equal(s.begin, 0);
+    assert_int_equal(s.end, 100);
+    assert_true(pthread_equal(s.thread, pthread_self()));
+    assert_int_equal(vn__parallel_ranges(100, 1.0), 1);
+    assert_int_equal(vn__parallel_ranges(100, 1e6), 4);
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
+typedef struct nested {
+    atomic_int inner;
+} nested;
+
+static void inner_task(void *arg, int t)
+{
+    (void)t;
+    atomic_fetch_add(&((nested *)arg)->inner, 1);
+}
+
+static void outer_task(void *arg, int t)
+{
+    (void)t;
+    vn__parallel_tasks(10, inner_task, arg);
+}
+
+static void test_nested_parallel_calls_run_inline(void **state)
+{
+    (void)state;
+    int old = vn_get_num_threads();
+    assert_int_equal(vn_set_num_threads(2), VN_OK);
+    nested n;
+    atomic_init(&n.inner, 0);
+    vn__parallel_tasks(6, outer_task, &n);
+    assert_int_equal(atomic_load(&n.inner), 60);
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
+static void busy(void *arg, int64_t begin, int64_t end)
+{
+    volatile double *sink = arg;
+    double s = 0;
+    for (int64_t i = begin; i < end; i++)
+        s += sqrt((double)i);
+    *sink += s;
+}
+
+static void test_idle_pool_threads_sleep(void **state)
+{
+    (void)state;
+    int old = vn_get_num_threads();
+    assert_int_equal(vn_set_num_threads(2), VN_OK);
+    volatile double sink = 0;
+    vn__parallel_for(2000000, 10.0, busy, (void *)&sink);
+    assert_true(vn__pool_started_threads() >= 1);
+    /* 200 ms of wall time with the pool idle: its threads must not burn CPU.
+     * (Only the pool's threads are measured: OpenBLAS's own threads spin
+     * for ~0.1 s after the library loads, see docs/threads.md.) */
+    double before = vn__pool_cpu_seconds();
+    struct timespec nap = {0, 200 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    double used = vn__pool_cpu_seconds() - before;
+    if (used >= 0.005)
+        fail_msg("the idle pool used %.3f s of CPU in 0.2 s", used);
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
+/* ---- scratch ----------------------------------------------------------------- */
+
+static void test_scratch_is_reused_between_calls(void **state)
+{
+    (void)state;
+    float *a = vn__scratch(VN__SCRATCH_COL, 1000);
+    assert_non_null(a);
+    assert_int_equal((uintptr_t)a % 64, 0);
+    float *b = vn__scratch(VN__SCRATCH_COL, 500);
+    assert_ptr_equal(a, b);
+    float *c = vn__scratch(VN__SCRATCH_GATHER, 10);
+    assert_ptr_not_equal(a, c);
+}
+
+/* ---- GEMM -------------------------------------------------------------------- */
+
+static void test_sgemm_matches_written_products_in_every_layout(void **state)
+{
+    (void)state;
+    /* A = [[1,2,3],[4,5,6]], B = [[7,8],[9,10],[11,12]]: A B = [[58,64],[139,154]];
+     * with alpha 2, beta 1 on C = ones: [[117,129],[279,309]]. */
+    const float A[6] = {1, 2, 3, 4, 5, 6}, At[6] = {1, 4, 2, 5, 3, 6};
+    const float B[6] = {7, 8, 9, 10, 11, 12}, Bt[6] = {7, 9, 11, 8, 10, 12};
+    const float want[4] = {117, 129, 279, 309};
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            float C[4] = {1, 1, 1, 1};
+            vn__sgemm(ta, tb, 2, 2, 3, 2.0f, ta ? At : A, ta ? 2 : 3, tb ? Bt : B, tb ? 3 : 2,
+                      1.0f, C, 2);
+            for (int i = 0; i < 4; i++)
+                assert_float_equal(C[i], want[i], 0.0);
+        }
+    float C[4] = {NAN, NAN, NAN, NAN};
+    vn__sgemm(false, false, 2, 2, 3, 1.0f, A, 3, B, 2, 0.0f, C, 2); /* beta 0 ignores C */
+    assert_float_equal(C[0], 58.0f, 0.0);
+    assert_float_equal(C[3], 154.0f, 0.0);
+}
+
+static void test_sgemm_split_over_threads_matches_double_loop(void **state)
+{
+    (void)state;
+    int old = vn_get_num_threads();
+    assert_int_equal(vn_set_num_threads(2), VN_OK);
+    const int M = 70, N = 333, K = 129;
+    float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
+    float *C = malloc(sizeof(float) * M * N);
+    struct vn_rng rng;
+    vn__rng_init(&rng, 1, 2);
+    for (int i = 0; i < M * K; i++)
+        A[i] = vn_rng_normal(&rng);
+    for (int i = 0; i < K * N; i++)
+        B[i] = vn_rng_normal(&rng);
+    vn__sgemm(false, true, M, N, K, 1.0f, A, K, B, K, 0.0f, C, N); /* B read as [N, K] */
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0, mag = 0;
+            for (int k = 0; k < K; k++) {
+                s += (double)A[i * K + k] * B[j * K + k];
+                mag += fabs((double)A[i * K + k] * B[j * K + k]);
+            }
+            /* float accumulation over K = 129 terms: within 129 * 2^-24 * sum|terms| */
+            assert_true(fabs(C[i * N + j] - s) <= 1e-5 * mag + 1e-6);
+        }
+    free(A);
+    free(B);
+    free(C);
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
+/* ---- im2col / col2im ------------------------------------------------------------- */
+
+static void test_im2col_lays_out_receptive_fields(void **state)
+{
+    (void)state;
+    const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}; /* one 3x3 channel */
+    vn__conv_geom g = {.n = 1, .c = 1, .h = 3, .w = 3, .k = 1, .oh = 2, .ow = 2, .kh = 2, .kw = 2,
+                       .sh = 1, .sw = 1, .ph = 0, .pw = 0, .dh = 1, .dw = 1, .groups = 1};
+    float col[16];
+    vn__im2col(&g, x, col, 4, 0, g.oh);
+    const float want[16] = {1, 2, 4, 5, 2, 3, 5, 6, 4, 5, 7, 8, 5, 6, 8, 9};
+    for (int i = 0; i < 16; i++)
+        assert_float_equal(col[i], want[i], 0.0);
+    /* padding 1, stride 2: taps (0,0) and (1,1) of the 2x2 output */
+    g.ph = g.pw = 1;
+    g.sh = g.sw = 2;
+    vn__im2col(&g, x, col, 4, 0, g.oh);
+    const float tap00[4] = {0, 0, 0, 5}, tap11[4] = {1, 3, 7, 9};
+    for (int i = 0; i < 4; i++) {
+        assert_float_equal(col[i], tap00[i], 0.0);
+        assert_float_equal(col[12 + i], tap11[i], 0.0);
+    }
+}
+
+static void test_im2col_same_size_conv_zeroes_the_padding(void **state)
+{
+    (void)state;
+    /* 3x3 kernel, padding 1, stride 1 on a 3x3 channel: the output is as
+     * wide as the input, the case copied a whole band at a time */
+    const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    vn__conv_geom g = {.n = 1, .c = 1, .h = 3, .w = 3, .k = 1, .oh = 3, .ow = 3, .kh = 3, .kw = 3,
+                       .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1};
+    float col[81];
+    vn__im2col(&g, x, col, 9, 0, 3);
+    const float tap00[9] = {0, 0, 0, 0, 1, 2, 0, 4, 5};
+    const float tap11[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    const float tap22[9] = {5, 6, 0, 8, 9, 0, 0, 0, 0};
+    for (int i = 0; i < 9; i++) {
+        assert_float_equal(col[i], tap00[i], 0.0);
+        assert_float_equal(col[4 * 9 + i], tap11[i], 0.0);
+        assert_float_equal(col[8 * 9 + i], tap22[i], 0.0);
+    }
+    /* the band of output rows 1..2 of tap (0,0) */
+    float band[54];
+    vn__im2col(&g, x, band, 6, 1, 3);
+    for (int i = 0; i < 6; i++)
+        assert_float_equal(band[i], tap00[3 + i], 0.0);
+}
+
+static void test_col2im_is_the_adjoint_of_im2col(void **state)
+{
+    (void)state;
+    vn__conv_geom g = {.n = 1, .c = 2, .h = 7, .w = 6, .k = 1, .kh = 3, .kw = 2, .sh = 2, .sw = 1,
+                       .ph = 1, .pw = 2, .dh = 2, .dw = 3, .groups = 1};
+    g.oh = vn__conv_out_size(g.h, g.kh, g.sh, g.ph, g.dh);
+    g.ow = vn__conv_out_size(g.w, g.kw, g.sw, g.pw, g.dw);
+    const int64_t rows = g.c * g.kh * g.kw, P = g.oh * g.ow, X = g.c * g.h * g.w;
+    float *x = malloc(sizeof(float) * X), *xb = calloc((size_t)X, sizeof(float));
+    /* room for both geometries below (252 and 540 column entries) */
+    float *col = malloc(sizeof(float) * 1024), *c = malloc(sizeof(float) * 1024);
+    struct vn_rng rng;
+    vn__rng_init(&rng, 5, 6);
+    for (int64_t i = 0; i < X; i++)
+        x[i] = vn_rng_normal(&rng);
+    for (int64_t i = 0; i < 1024; i++)
+        c[i] = vn_rng_normal(&rng);
+    vn__im2col(&g, x, col, P, 0, g.oh);
+    vn__col2im(&g, c, P, 0, g.oh, xb);
+    double lhs = 0, rhs = 0;
+    for (int64_t i = 0; i < rows * P; i++)
+        lhs += (double)col[i] * c[i];
+    for (int64_t i = 0; i < X; i++)
+        rhs += (double)x[i] * xb[i];
+    assert_float_equal(lhs, rhs, 1e-4 * (1 + fabs(lhs)));
+    /* and for a same-size geometry (the band-at-once path), in two bands */
+    vn__conv_geom s = {.n = 1, .c = 2, .h = 6, .w = 5, .k = 1, .oh = 6, .ow = 5, .kh = 3, .kw = 3,
+                       .sh = 1, .sw = 1, .ph = 2, .pw = 2, .dh = 2, .dw = 2, .groups = 1};
+    const int64_t srows = 18, sP = 30;
+    memset(xb, 0, sizeof(float) * 60);
+    vn__im2col(&s, x, col, sP, 0, 6);
+    lhs = 0;
+    for (int64_t i = 0; i < srows * sP; i++)
+        lhs += (double)col[i] * c[i];
+    float *cband = malloc(sizeof(float) * srows * 15);
+    for (int band = 0; band < 2; band++) {
+        for (int64_t r = 0; r < srows; r++)
+            memcpy(cband + r * 15, c + r * sP + band * 15, 15 * sizeof(float));
+        vn__col2im(&s, cband, 15, 3 * band, 3 * band + 3, xb);
+    }
+    rhs = 0;
+    for (int64_t i = 0; i < 60; i++)
+        rhs += (double)x[i] * xb[i];
+    assert_float_equal(lhs, rhs, 1e-4 * (1 + fabs(lhs)));
+    free(cband);
+    free(x);
+    free(xb);
+    free(col);
+    free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parallel_for_covers_every_index_once),
+        cmocka_unit_test(test_small_work_runs_on_the_calling_thread),
+        cmocka_unit_test(test_nested_parallel_calls_run_inline),
+        cmocka_unit_test(test_idle_pool_threads_sleep),
+        cmocka_unit_test(test_scratch_is_reused_between_calls),
+        cmocka_unit_test(test_sgemm_matches_written_products_in_every_layout),
+        cmocka_unit_test(test_sgemm_split_over_threads_matches_double_loop),
+        cmocka_unit_test(test_im2col_lays_out_receptive_fields),
+        cmocka_unit_test(test_im2col_same_size_conv_zeroes_the_padding),
+        cmocka_unit_test(test_col2im_is_the_adjoint_of_im2col),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
