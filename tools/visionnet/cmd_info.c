@@ -3,7 +3,9 @@
  *
  *   image  width, height, channels (as stored, palettes counted expanded),
  *          bit depth and the codec that reads it;
- *   .npy   dtype and shape.
+ *   .npy   dtype and shape;
+ *   model  nodes, output shapes, parameters, FLOPs, preprocessing, classes
+ *          (info_model.c).
  *
  * The kind of a file comes from its first bytes, never its name (the .npy
  * magic "\x93NUMPY"; anything else is offered to the image codecs, which
@@ -18,12 +20,15 @@
  *   {"file": "x.npy", "dtype": "f32", "shape": [2, 3]}
  */
 #include "cli.h"
+#include "cli_model.h"
 
 #include <errno.h>
 #include <string.h>
 
 /* The command table in main.c calls this. */
 int cmd_info(int argc, char **argv);
+/* Model files: info_model.c. */
+int cli_info_model(const char *path, bool json);
 
 static void usage(FILE *f)
 {
@@ -119,11 +124,11 @@ static int info_file(const char *path, bool json)
 
     if (n >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)
         return info_npy(path, json);
-    /* Model files (.vnm, safetensors with visionnet metadata) are recognised
-     * here once the training work adds the model loader: a safetensors file
-     * starts with an 8-byte little-endian header length and then '{'. Until
-     * then they fall through to the image codecs and are reported as not an
-     * image format. */
+    /* Model files (safetensors with visionnet metadata, info_model.c): an
+     * 8-byte little-endian header length, then '{'. A foreign safetensors
+     * file goes there too and is reported as not a visionnet model. */
+    if (cli_is_model_file(path))
+        return cli_info_model(path, json);
     return info_image(path, json);
 }
 
