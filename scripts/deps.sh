@@ -12,6 +12,7 @@
 #   ref     the Python reference implementations used to cross-check
 #           results by hand (numpy, OpenCV, scikit-image, PyTorch). They
 #           live in /usr/bin/python3, not in a pyenv / venv python3.
+#           libvlfeat1 is for bench/'s VLFeat HOG figure.
 #   data    the Fashion-MNIST data set (/usr/share/datasets/fashion-mnist)
 #   onnx    ONNX import: protobuf-c, the system onnx.proto, test models
 #   all     every group above
@@ -27,7 +28,7 @@ pkgs_build=(gcc libc6-dev pkg-config meson ninja-build
             zlib1g-dev libpng-dev libjpeg62-turbo-dev libturbojpeg0-dev
             libopenblas-dev libcmocka-dev libcjson-dev)
 pkgs_test=(clang libclang-rt-14-dev valgrind abigail-tools binutils)
-pkgs_ref=(python3-numpy python3-opencv python3-skimage python3-torch)
+pkgs_ref=(python3-numpy python3-opencv python3-skimage python3-torch python3-torchvision libvlfeat1)
 pkgs_data=(dataset-fashion-mnist)
 pkgs_onnx=(libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata python3-onnx)
 

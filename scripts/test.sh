@@ -30,7 +30,7 @@ root=$(pwd)
 jobs=${VN_JOBS:-$(nproc)}
 skip=" ${VN_SKIP:-} "
 # Groups of scripts/deps.sh the tests need; add one when a test needs it.
-deps_groups=(test)
+deps_groups=(test ref data)
 
 logs=$(mktemp -d /tmp/vn-test-XXXXXX)
 trap 'rm -rf "$logs"' EXIT

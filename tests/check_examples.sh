@@ -154,8 +154,9 @@ if [ ! -e "${examples[0]}" ]; then
     finish
 fi
 
-libs_shared=$(pkg-config --libs visionnet)
-libs_static=$(pkg-config --static --libs visionnet)
+# -lm: examples may use <math.h> themselves, as any program must link it then.
+libs_shared="$(pkg-config --libs visionnet) -lm"
+libs_static="$(pkg-config --static --libs visionnet) -lm"
 # Only libvisionnet itself is forced static; the system libraries it needs
 # (Libs.private, Requires.private) are linked as the system provides them.
 libs_static=${libs_static/-lvisionnet/-Wl,-Bstatic -lvisionnet -Wl,-Bdynamic}

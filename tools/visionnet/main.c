@@ -7,13 +7,27 @@
 #include <string.h>
 
 int cmd_info(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_sift(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_hog(int argc, char **argv);
+int cmd_augment(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 static const struct {
     const char *name;
     cli_command_fn run;
     const char *summary;
 } commands[] = {
+    {"train", cmd_train, "train a classifier (default: the reference CNN on Fashion-MNIST)"},
+    {"eval", cmd_eval, "accuracy, per-class accuracy and confusion matrix of a model"},
     {"info", cmd_info, "describe image, .npy and model files"},
+    {"sift", cmd_sift, "SIFT keypoints of an image, matches between two"},
+    {"predict", cmd_predict, "classify images with a model file (top-k labels)"},
+    {"hog", cmd_hog, "HOG descriptor of an image (.npy, picture, summary)"},
+    {"augment", cmd_augment, "augmented versions of an image as a grid picture or files"},
+    {"bench", cmd_bench, "benchmarks ('bench augment': augmentation images/s)"},
 };
 
 static void usage(FILE *f)
