@@ -69,9 +69,6 @@ static void replace(vn__aug_sample *s, vn_tensor *img)
     s->img = img;
 }
 
-static vn_status warp_nearest_u8(const vn_tensor *src, const double m[6], int oh, int ow,
-                                 vn_border border, float fill, vn_tensor **out);
-
 static vn_status image_fail(const vn__aug_sample *s, vn_status st)
 {
     char msg[400];
@@ -145,9 +142,7 @@ static vn_status shifted_window(vn__aug_sample *s, int64_t top, int64_t left, in
     double m[6] = {1, 0, (double)-left, 0, 1, (double)-top};
     vn_tensor *t = NULL;
     vn_status st;
-    if (s->img->dtype == VN_U8) {
-        st = warp_nearest_u8(s->img, m, (int)oh, (int)ow, border, fill, &t);
-    } else {
+    {
         double fills[64];
         for (int k = 0; k < 64; k++)
             fills[k] = fill;
@@ -285,109 +280,6 @@ static vn_status resized_crop(const vn__aug_op *op, vn__aug_sample *s)
     return VN_OK;
 }
 
-/* ---- u8 nearest warp ------------------------------------------------------ */
-
-/* cvRound(double) -> int, saturated, as lib/image/warp.c. */
-static inline int64_t round_sat_int(double v)
-{
-    if (!(v > -2147483648.0))
-        return INT32_MIN;
-    if (v >= 2147483647.0)
-        return INT32_MAX;
-    return (int64_t)lrint(v);
-}
-
-static inline int64_t border_index(int64_t p, int64_t len, vn_border border);
-
-/* One row of warp_nearest_u8: c bytes per pixel (a constant at the call for
- * the common 3). */
-static inline void nearest_row_u8(const uint8_t *S, int64_t h, int64_t w, size_t c, uint8_t *d,
-                                  int ow, int64_t X0, int64_t Y0, const int64_t *ad,
-                                  const int64_t *bd, vn_border border, const uint8_t *fill)
-{
-    size_t sstep = (size_t)w * c;
-    for (int x = 0; x < ow; x++, d += c) {
-        int64_t X = (X0 + ad[x]) >> 10, Y = (Y0 + bd[x]) >> 10;
-        const uint8_t *p;
-        if ((uint64_t)X < (uint64_t)w && (uint64_t)Y < (uint64_t)h) {
-            p = S + (size_t)Y * sstep + (size_t)X * c;
-        } else {
-            int64_t sx = border_index(X, w, border), sy = border_index(Y, h, border);
-            p = sx < 0 || sy < 0 ? fill : S + (size_t)sy * sstep + (size_t)sx * c;
-        }
-        for (size_t k = 0; k < c; k++)
-            d[k] = p[k];
-    }
-}
-
-/* vn_image_warp_affine(src, m, oh, ow, VN_INTERP_NEAREST, border, fill) for
- * u8 images, with the same arithmetic (OpenCV's inversion in its order of
- * operations, 1/1024-pixel fixed point, delta 512, arithmetic shift), so
- * the same bytes; written here because the image layer copies each pixel
- * with a memcpy of a run-time size. Anything unusual (singular or huge
- * maps, images past 2^30) goes to vn_image_warp_affine, which reports it. */
-static vn_status warp_nearest_u8(const vn_tensor *src, const double m[6], int oh, int ow,
-                                 vn_border border, float fill, vn_tensor **out)
-{
-    int64_t h = src->shape[0], w = src->shape[1], c = src->shape[2];
-    double M[6];
-    memcpy(M, m, sizeof M);
-    double det = M[0] * M[4] - M[1] * M[3];
-    bool ok = det != 0 && isfinite(det) && h <= INT32_MAX / 2 && w <= INT32_MAX / 2 && c <= 64 &&
-              oh <= 1 << 24 && ow <= 1 << 24;
-    if (ok) {
-        det = 1. / det;
-        double a11 = M[4] * det, a22 = M[0] * det;
-        M[0] = a11;
-        M[1] *= -det;
-        M[3] *= -det;
-        M[4] = a22;
-        double b1 = -M[0] * M[2] - M[1] * M[5];
-        double b2 = -M[3] * M[2] - M[4] * M[5];
-        M[2] = b1;
-        M[5] = b2;
-        for (int i = 0; i < 6; i++)
-            ok = ok && isfinite(M[i]);
-    }
-    if (!ok) {
-        double fills[64];
-        for (int k = 0; k < 64; k++)
-            fills[k] = fill;
-        return vn_image_warp_affine(src, m, oh, ow, VN_INTERP_NEAREST, border, fills, out);
-    }
-    uint8_t f8[64];
-    double fv = fill;
-    for (int k = 0; k < c; k++)
-        f8[k] = (uint8_t)(!(fv > 0) ? 0 : fv >= 255 ? 255 : lrint(fv));
-    int64_t stack[2 * 512];
-    int64_t *ad = ow <= 512 ? stack : vn__alloc_or_error((size_t)ow * 2 * sizeof *ad, "augment warp");
-    if (!ad)
-        return VN_ERR_NOMEM;
-    int64_t *bd = ad + ow;
-    vn_tensor *t = NULL;
-    vn_status st = vn__tensor_new3(VN_U8, oh, ow, c, &t);
-    if (st == VN_OK) {
-        for (int x = 0; x < ow; x++) {
-            ad[x] = round_sat_int(M[0] * x * 1024);
-            bd[x] = round_sat_int(M[3] * x * 1024);
-        }
-        const uint8_t *S = src->data;
-        for (int y = 0; y < oh; y++) {
-            int64_t X0 = round_sat_int((M[1] * y + M[2]) * 1024) + 512;
-            int64_t Y0 = round_sat_int((M[4] * y + M[5]) * 1024) + 512;
-            uint8_t *d = (uint8_t *)t->data + (size_t)y * (size_t)ow * (size_t)c;
-            if (c == 3)
-                nearest_row_u8(S, h, w, 3, d, ow, X0, Y0, ad, bd, border, f8);
-            else
-                nearest_row_u8(S, h, w, (size_t)c, d, ow, X0, Y0, ad, bd, border, f8);
-        }
-        *out = t;
-    }
-    if (ad != stack)
-        vn__free(ad);
-    return st;
-}
-
 /* ---- affine --------------------------------------------------------------------- */
 
 /* torchvision's _get_inverse_affine_matrix about the centre (0, 0) of a
@@ -441,10 +333,7 @@ static vn_status affine(const vn__aug_op *op, vn__aug_sample *s)
         return vn__aug_fail(s, VN_ERR_INVALID_ARG, "the drawn warp is singular");
     vn_tensor *t = NULL;
     vn_status st;
-    if (s->img->dtype == VN_U8 && op->u.affine.interp == VN_INTERP_NEAREST) {
-        st = warp_nearest_u8(s->img, fwd, (int)H, (int)W, op->u.affine.border,
-                             op->u.affine.fill, &t);
-    } else {
+    {
         double fills[64];
         for (int k = 0; k < 64; k++)
             fills[k] = op->u.affine.fill;
@@ -499,24 +388,6 @@ static bool perspective_coeffs(const double from[8], const double to[8], double 
     return true;
 }
 
-/* Index p of an axis of length len under border; -1 = the fill. */
-static inline int64_t border_index(int64_t p, int64_t len, vn_border border)
-{
-    if (p >= 0 && p < len)
-        return p;
-    if (border == VN_BORDER_REPLICATE)
-        return p < 0 ? 0 : len - 1;
-    if (border == VN_BORDER_REFLECT) {
-        if (len == 1)
-            return 0;
-        int64_t period = 2 * (len - 1), q = p % period;
-        if (q < 0)
-            q += period;
-        return q < len ? q : period - q;
-    }
-    return -1;
-}
-
 /* Sample dst (oh x ow, same C and dtype as src) at in = H(x+0.5, y+0.5) - 0.5. */
 static void warp_homography(const vn_tensor *src, const double c[8], vn_interp interp,
                             vn_border border, float fill, vn_tensor *dst)
@@ -554,7 +425,7 @@ static void warp_homography(const vn_tensor *src, const double c[8], vn_interp i
                                  : ((t & 1) ? ax : 1 - ax) * ((t >> 1) ? ay : 1 - ay);
                 if (wgt == 0)
                     continue;
-                int64_t bx = border_index(xi, w, border), by = border_index(yi, h, border);
+                int64_t bx = vn__border_index(xi, w, border), by = vn__border_index(yi, h, border);
                 for (int k = 0; k < C; k++) {
                     double v = fill;
                     if (bx >= 0 && by >= 0) {

@@ -40,4 +40,30 @@ vn_status vn__resize_u8_opencv(const uint8_t *src, int sh, int sw, int cn, uint8
 vn_status vn__resize_f32_torch(const float *src, size_t planes, int sh, int sw, float *dst, int dh,
                                int dw, vn_interp interp);
 
+/* OpenCV's borderInterpolate for one index, in closed form (OpenCV loops,
+ * which takes time proportional to the distance): the source index that
+ * index p of an axis of length len reads under `border`, or -1 for "the
+ * fill" (VN_BORDER_CONSTANT outside). Shared by the warps of the image and
+ * augment layers. */
+static inline int64_t vn__border_index(int64_t p, int64_t len, vn_border border)
+{
+    if (p >= 0 && p < len)
+        return p;
+    switch (border) {
+    case VN_BORDER_REPLICATE:
+        return p < 0 ? 0 : len - 1;
+    case VN_BORDER_REFLECT: {
+        if (len == 1)
+            return 0;
+        int64_t period = 2 * (len - 1);
+        int64_t q = p % period;
+        if (q < 0)
+            q += period;
+        return q < len ? q : period - q;
+    }
+    default:
+        return -1;
+    }
+}
+
 #endif /* VN_IMAGE_INTERNAL_H */

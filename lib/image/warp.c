@@ -33,29 +33,6 @@
 #define INTER_TAB (1 << INTER_BITS)
 #define REMAP_BITS 15
 
-/* OpenCV's borderInterpolate for one index, in closed form (OpenCV loops,
- * which takes time proportional to the distance); -1 means "the fill". */
-static inline int64_t border_index(int64_t p, int64_t len, vn_border border)
-{
-    if (p >= 0 && p < len)
-        return p;
-    switch (border) {
-    case VN_BORDER_REPLICATE:
-        return p < 0 ? 0 : len - 1;
-    case VN_BORDER_REFLECT: {
-        if (len == 1)
-            return 0;
-        int64_t period = 2 * (len - 1);
-        int64_t q = p % period;
-        if (q < 0)
-            q += period;
-        return q < len ? q : period - q;
-    }
-    default:
-        return -1;
-    }
-}
-
 /* cvRound(double) -> int, saturated (saturate_cast<int>(double)). */
 static inline int64_t round_sat_int(double v)
 {
@@ -75,6 +52,29 @@ typedef struct warp_job {
     vn_interp interp;
     vn_border border;
 } warp_job;
+
+/* One destination row of a nearest u8 warp: c bytes per pixel. Coordinates
+ * are in 1/1024 pixel with delta 512 already added, so >> AB_BITS rounds to
+ * the nearest pixel; pixels inside the image skip vn__border_index. */
+static inline void nearest_row_u8(const uint8_t *S, int64_t h, int64_t w, size_t c, uint8_t *d,
+                                  int ow, int64_t X0, int64_t Y0, const int64_t *ad,
+                                  const int64_t *bd, vn_border border, const uint8_t *fill)
+{
+    size_t sstep = (size_t)w * c;
+    for (int x = 0; x < ow; x++, d += c) {
+        /* Arithmetic shifts of possibly negative values: floor. */
+        int64_t X = (X0 + ad[x]) >> AB_BITS, Y = (Y0 + bd[x]) >> AB_BITS;
+        const uint8_t *p;
+        if ((uint64_t)X < (uint64_t)w && (uint64_t)Y < (uint64_t)h) {
+            p = S + (size_t)Y * sstep + (size_t)X * c;
+        } else {
+            int64_t sx = vn__border_index(X, w, border), sy = vn__border_index(Y, h, border);
+            p = sx < 0 || sy < 0 ? fill : S + (size_t)sy * sstep + (size_t)sx * c;
+        }
+        for (size_t k = 0; k < c; k++)
+            d[k] = p[k];
+    }
+}
 
 /* u8, OpenCV fixed point. fill holds c bytes. */
 static vn_status warp_u8(const warp_job *j, const uint8_t *fill)
@@ -98,17 +98,18 @@ static vn_status warp_u8(const warp_job *j, const uint8_t *fill)
         int64_t X0 = round_sat_int((j->mi[1] * y + j->mi[2]) * AB_SCALE) + delta;
         int64_t Y0 = round_sat_int((j->mi[4] * y + j->mi[5]) * AB_SCALE) + delta;
         uint8_t *d = D + (size_t)y * j->ow * c;
+        if (!linear) {
+            /* The common RGB case gets a copy of constant size, which the
+             * compiler turns into plain loads and stores. */
+            if (c == 3)
+                nearest_row_u8(S, h, w, 3, d, j->ow, X0, Y0, ad, bd, j->border, fill);
+            else
+                nearest_row_u8(S, h, w, (size_t)c, d, j->ow, X0, Y0, ad, bd, j->border, fill);
+            continue;
+        }
         for (int x = 0; x < j->ow; x++, d += c) {
             /* Arithmetic shifts of possibly negative values: floor. */
             int64_t X = (X0 + ad[x]) >> shift, Y = (Y0 + bd[x]) >> shift;
-            if (!linear) {
-                int64_t sx = border_index(X, w, j->border), sy = border_index(Y, h, j->border);
-                if (sx < 0 || sy < 0)
-                    memcpy(d, fill, (size_t)c);
-                else
-                    memcpy(d, S + (size_t)sy * sstep + (size_t)sx * c, (size_t)c);
-                continue;
-            }
             int64_t sx = X >> INTER_BITS, sy = Y >> INTER_BITS;
             int fx = (int)(X & (INTER_TAB - 1)), fy = (int)(Y & (INTER_TAB - 1));
             int w00 = (INTER_TAB - fx) * (INTER_TAB - fy) * 32, w01 = fx * (INTER_TAB - fy) * 32;
@@ -123,8 +124,8 @@ static vn_status warp_u8(const warp_job *j, const uint8_t *fill)
                 memcpy(d, fill, (size_t)c);
                 continue;
             } else {
-                int64_t x0 = border_index(sx, w, j->border), x1 = border_index(sx + 1, w, j->border);
-                int64_t y0 = border_index(sy, h, j->border), y1 = border_index(sy + 1, h, j->border);
+                int64_t x0 = vn__border_index(sx, w, j->border), x1 = vn__border_index(sx + 1, w, j->border);
+                int64_t y0 = vn__border_index(sy, h, j->border), y1 = vn__border_index(sy + 1, h, j->border);
                 p00 = x0 >= 0 && y0 >= 0 ? S + (size_t)y0 * sstep + (size_t)x0 * c : fill;
                 p01 = x1 >= 0 && y0 >= 0 ? S + (size_t)y0 * sstep + (size_t)x1 * c : fill;
                 p10 = x0 >= 0 && y1 >= 0 ? S + (size_t)y1 * sstep + (size_t)x0 * c : fill;
@@ -161,8 +162,8 @@ static void warp_f32(const warp_job *j, const float *fill)
             double fxs = clamp_coord(j->mi[0] * x + j->mi[1] * y + j->mi[2]);
             double fys = clamp_coord(j->mi[3] * x + j->mi[4] * y + j->mi[5]);
             if (j->interp == VN_INTERP_NEAREST) {
-                int64_t sx = border_index((int64_t)floor(fxs + 0.5), w, j->border);
-                int64_t sy = border_index((int64_t)floor(fys + 0.5), h, j->border);
+                int64_t sx = vn__border_index((int64_t)floor(fxs + 0.5), w, j->border);
+                int64_t sy = vn__border_index((int64_t)floor(fys + 0.5), h, j->border);
                 const float *p = sx >= 0 && sy >= 0 ? S + (size_t)sy * sstep + (size_t)sx * c : fill;
                 memcpy(d, p, (size_t)c * sizeof *d);
                 continue;
@@ -170,8 +171,8 @@ static void warp_f32(const warp_job *j, const float *fill)
             double flx = floor(fxs), fly = floor(fys);
             double ax = fxs - flx, ay = fys - fly;
             int64_t sx = (int64_t)flx, sy = (int64_t)fly;
-            int64_t x0 = border_index(sx, w, j->border), x1 = border_index(sx + 1, w, j->border);
-            int64_t y0 = border_index(sy, h, j->border), y1 = border_index(sy + 1, h, j->border);
+            int64_t x0 = vn__border_index(sx, w, j->border), x1 = vn__border_index(sx + 1, w, j->border);
+            int64_t y0 = vn__border_index(sy, h, j->border), y1 = vn__border_index(sy + 1, h, j->border);
             const float *p00 = x0 >= 0 && y0 >= 0 ? S + (size_t)y0 * sstep + (size_t)x0 * c : fill;
             const float *p01 = x1 >= 0 && y0 >= 0 ? S + (size_t)y0 * sstep + (size_t)x1 * c : fill;
             const float *p10 = x0 >= 0 && y1 >= 0 ? S + (size_t)y1 * sstep + (size_t)x0 * c : fill;
