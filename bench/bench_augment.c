@@ -12,7 +12,7 @@
  *       the effect of augmentation on a small training set: a small CNN
  *       trained by vn_fit on the first 2,000 Fashion-MNIST training images
  *       with and without PIPELINE (default EFFECT_PIPELINE; attached with
- *       vn_dataset_set_sample_fn + vn_augment_sample_hook), test accuracy
+ *       vn_dataset_set_augment), test accuracy
  *       on the 10,000 test images, for SEEDS seeds (default 3). Written up
  *       in docs/augmentation.md.
  */
@@ -137,7 +137,7 @@ static double train_once(const vn_dataset *train, const vn_dataset *test, vn_aug
     vn_dataset *ds = NULL;
     check(vn_dataset_subset(train, 0, vn_dataset_size(train), &ds), "view");
     if (aug)
-        check(vn_dataset_set_sample_fn(ds, vn_augment_sample_hook, aug), "hook");
+        check(vn_dataset_set_augment(ds, aug), "augment");
     vn_fit_options o = VN_FIT_OPTIONS_INIT;
     o.epochs = epochs;
     o.batch_size = 64;

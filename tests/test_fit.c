@@ -291,9 +291,16 @@ static void test_best_model_file_follows_the_monitored_value(void **state)
     rm_rf(dir);
 }
 
-static void train_cnn(int threads, vn_model **out)
+/* Train small_cnn two epochs on 96 images; with `augment` a pipeline spec,
+ * through vn_dataset_set_augment. */
+static void train_cnn_with(int threads, const char *augment, vn_model **out)
 {
     vn_dataset *ds = halves_dataset(96, 16, 4, 6);
+    vn_augment *aug = NULL;
+    if (augment) {
+        assert_int_equal(vn_augment_from_spec(augment, &aug), VN_OK);
+        assert_int_equal(vn_dataset_set_augment(ds, aug), VN_OK);
+    }
     vn_model *m = small_cnn();
     vn_fit_options o = VN_FIT_OPTIONS_INIT;
     o.epochs = 2;
@@ -303,7 +310,32 @@ static void train_cnn(int threads, vn_model **out)
     o.optimizer_config = "sgd lr=0.05 momentum=0.9";
     assert_int_equal(vn_fit(m, ds, &o, NULL), VN_OK);
     vn_dataset_destroy(ds);
+    vn_augment_destroy(aug);
     *out = m;
+}
+
+static void train_cnn(int threads, vn_model **out)
+{
+    train_cnn_with(threads, NULL, out);
+}
+
+/* Number of parameters whose bytes differ between the two models. */
+static int params_differing(vn_model *one, vn_model *two, const char **first)
+{
+    int n = vn_model_param_count(one), differ = 0;
+    assert_int_equal(n, vn_model_param_count(two));
+    for (int i = 0; i < n; i++) {
+        const char *name = NULL;
+        vn_tensor *a = NULL, *b = NULL;
+        assert_int_equal(vn_model_param(one, i, &name, &a, NULL, NULL), VN_OK);
+        assert_int_equal(vn_model_param(two, i, NULL, &b, NULL, NULL), VN_OK);
+        if (memcmp(vn_tensor_data_const(a), vn_tensor_data_const(b), vn_tensor_nbytes(a)) != 0) {
+            if (!differ && first)
+                *first = name;
+            differ++;
+        }
+    }
+    return differ;
 }
 
 static void test_same_seed_gives_the_same_model_bit_for_bit_on_1_and_2_threads(void **state)
@@ -313,19 +345,59 @@ static void test_same_seed_gives_the_same_model_bit_for_bit_on_1_and_2_threads(v
     train_cnn(1, &one);
     train_cnn(2, &two);
     assert_true(vn__pool_started_threads() >= 1); /* the 2-thread run did use the pool */
-    int n = vn_model_param_count(one);
-    assert_int_equal(n, vn_model_param_count(two));
-    assert_int_equal(n, 8);
-    for (int i = 0; i < n; i++) {
-        const char *name = NULL;
-        vn_tensor *a = NULL, *b = NULL;
-        assert_int_equal(vn_model_param(one, i, &name, &a, NULL, NULL), VN_OK);
-        assert_int_equal(vn_model_param(two, i, NULL, &b, NULL, NULL), VN_OK);
-        if (memcmp(vn_tensor_data_const(a), vn_tensor_data_const(b), vn_tensor_nbytes(a)) != 0)
-            fail_msg("parameter %s differs between 1 and 2 threads", name);
-    }
+    assert_int_equal(vn_model_param_count(one), 8);
+    const char *name = NULL;
+    if (params_differing(one, two, &name) != 0)
+        fail_msg("parameter %s differs between 1 and 2 threads", name);
     vn_model_destroy(one);
     vn_model_destroy(two);
+}
+
+#define AUG_SPEC "hflip p=0.5; random_crop size=16 pad=2; gaussian_noise sigma=0.05"
+
+static void test_augmented_training_is_the_same_on_1_and_2_threads(void **state)
+{
+    (void)state;
+    vn_model *one = NULL, *two = NULL;
+    train_cnn_with(1, AUG_SPEC, &one);
+    train_cnn_with(2, AUG_SPEC, &two);
+    const char *name = NULL;
+    if (params_differing(one, two, &name) != 0)
+        fail_msg("parameter %s differs between 1 and 2 threads with augmentation", name);
+    vn_model_destroy(one);
+    vn_model_destroy(two);
+}
+
+static void test_dataset_set_augment_changes_what_the_model_sees(void **state)
+{
+    (void)state;
+    vn_model *plain = NULL, *augmented = NULL;
+    train_cnn_with(1, NULL, &plain);
+    train_cnn_with(1, AUG_SPEC, &augmented);
+    /* Every weight is touched by every step, so a pipeline that ran must
+     * leave every parameter different. */
+    assert_int_equal(params_differing(plain, augmented, NULL), vn_model_param_count(plain));
+    vn_model_destroy(plain);
+    vn_model_destroy(augmented);
+}
+
+static void test_dataset_set_augment_refuses_f32_samples(void **state)
+{
+    (void)state;
+    int64_t ishape[2] = {4, 3}, lshape[1] = {4};
+    vn_tensor *x = NULL, *y = NULL;
+    assert_int_equal(vn_tensor_create(VN_F32, 2, ishape, &x), VN_OK);
+    assert_int_equal(vn_tensor_create(VN_I32, 1, lshape, &y), VN_OK);
+    vn_dataset *ds = NULL;
+    assert_int_equal(vn_dataset_from_tensors(x, y, 2, &ds), VN_OK);
+    vn_augment *aug = NULL;
+    assert_int_equal(vn_augment_from_spec("hflip", &aug), VN_OK);
+    assert_int_equal(vn_dataset_set_augment(ds, aug), VN_ERR_UNSUPPORTED);
+    assert_int_equal(vn_dataset_set_augment(ds, NULL), VN_OK);
+    vn_augment_destroy(aug);
+    vn_dataset_destroy(ds);
+    vn_tensor_destroy(x);
+    vn_tensor_destroy(y);
 }
 
 static void test_per_step_schedule_sets_the_lr_of_every_step(void **state)
@@ -499,6 +571,9 @@ int main(void)
         cmocka_unit_test(test_checkpoint_is_written_after_every_epoch),
         cmocka_unit_test(test_best_model_file_follows_the_monitored_value),
         cmocka_unit_test(test_same_seed_gives_the_same_model_bit_for_bit_on_1_and_2_threads),
+        cmocka_unit_test(test_augmented_training_is_the_same_on_1_and_2_threads),
+        cmocka_unit_test(test_dataset_set_augment_changes_what_the_model_sees),
+        cmocka_unit_test(test_dataset_set_augment_refuses_f32_samples),
         cmocka_unit_test(test_per_step_schedule_sets_the_lr_of_every_step),
         cmocka_unit_test(test_fit_gives_the_model_the_datasets_class_names),
         cmocka_unit_test(test_fit_refuses_a_model_with_fewer_outputs_than_classes),

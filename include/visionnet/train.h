@@ -30,6 +30,7 @@
 #include "core.h"
 #include "tensor.h"
 #include "nn.h"
+#include "augment.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -442,6 +443,17 @@ VN_API vn_status vn_dataset_open(const char *path, vn_dataset **out);
  */
 VN_API vn_status vn_dataset_split(const vn_dataset *ds, double val_fraction, uint64_t seed,
                                   vn_dataset **train, vn_dataset **val);
+
+/**
+ * Augment every sample of ds that a training run draws with the pipeline
+ * `aug` (augment.h), on the batcher's worker threads ahead of the step. The
+ * result for sample i of epoch e depends only on (vn_fit's seed, e, i), never
+ * on the thread count or the batch split. Evaluation never augments. aug is
+ * borrowed: it must outlive every training run on ds; NULL removes it. A
+ * dataset of f32 samples is refused (::VN_ERR_UNSUPPORTED): pipelines work
+ * on u8 images before the input transform.
+ */
+VN_API vn_status vn_dataset_set_augment(vn_dataset *ds, vn_augment *aug);
 
 /** A view of samples start .. start+count-1 of ds (0 <= start, count >= 0,
  *  start + count <= size), sharing its samples and copying its class names. */

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <visionnet/augment.h>
 #include <visionnet/image.h>
 
 /* Stream of the split's permutation ("SPLIT" in ASCII). */
@@ -365,6 +366,12 @@ VN_API vn_status vn_dataset_set_sample_fn(vn_dataset *ds, vn_sample_fn fn, void 
     ds->sample_fn = fn;
     ds->sample_user = fn ? user_data : NULL;
     return VN_OK;
+}
+
+VN_API vn_status vn_dataset_set_augment(vn_dataset *ds, vn_augment *aug)
+{
+    /* The pipeline rides on the per-sample hook, with its determinism. */
+    return vn_dataset_set_sample_fn(ds, aug ? vn_augment_sample_hook : NULL, aug);
 }
 
 /* ---- samples ---------------------------------------------------------------- */

