@@ -734,6 +734,26 @@ static void test_newer_format_version_is_unsupported(void **state)
                    VN_ERR_FORMAT, "format_version 'one' is not a version number");
 }
 
+static size_t g_biggest_alloc;
+static void *track_malloc(size_t n, void *u) { (void)u; if (n > g_biggest_alloc) g_biggest_alloc = n; return malloc(n); }
+static void *track_realloc(void *p, size_t n, void *u) { (void)u; if (n > g_biggest_alloc) g_biggest_alloc = n; return realloc(p, n); }
+static void track_free(void *p, void *u) { (void)u; free(p); }
+
+/* A 40-byte data section cannot hold a 1000 -> 1,000,000 dense layer (4 GB
+ * of weights): the loader must say so before allocating that layer. */
+static void test_spec_describing_more_parameters_than_the_file_holds_is_refused_unallocated(void **state)
+{
+    (void)state;
+    g_biggest_alloc = 0;
+    assert_int_equal(vn_set_allocator(track_malloc, track_realloc, track_free, NULL), VN_OK);
+    expect_refusal("{\"__metadata__\":{\"format\":\"visionnet\",\"format_version\":\"1\","
+                   "\"crc32\":\"@CRC\",\"spec\":\"input shape=1000\\ndense name=fc out=1000000\\n\"},"
+                   FC_W "," FC_B "}",
+                   VN_ERR_FORMAT, "dense 'fc': its parameters need far more bytes than the file's tensor data holds");
+    assert_int_equal(vn_set_allocator(NULL, NULL, NULL, NULL), VN_OK);
+    assert_true(g_biggest_alloc < (1u << 20));
+}
+
 static void test_crc_mismatch_is_refused(void **state)
 {
     (void)state;
@@ -1117,6 +1137,7 @@ int main(void)
         cmocka_unit_test(test_metadata_without_spec_is_not_a_visionnet_model),
         cmocka_unit_test(test_metadata_values_must_be_strings),
         cmocka_unit_test(test_newer_format_version_is_unsupported),
+        cmocka_unit_test(test_spec_describing_more_parameters_than_the_file_holds_is_refused_unallocated),
         cmocka_unit_test(test_crc_mismatch_is_refused),
         cmocka_unit_test(test_spec_that_does_not_build_is_refused),
         cmocka_unit_test(test_tensor_the_model_lacks_is_refused),

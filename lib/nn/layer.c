@@ -49,11 +49,35 @@ vn__layer *vn__layer_alloc(size_t size, const vn__layer_ops *ops, const char *wh
     return l;
 }
 
+static _Thread_local bool tls_budget_on;
+static _Thread_local uint64_t tls_budget_left;
+
+void vn__param_budget_set(uint64_t bytes)
+{
+    tls_budget_on = true;
+    tls_budget_left = bytes;
+}
+
+void vn__param_budget_clear(void)
+{
+    tls_budget_on = false;
+}
+
 vn_status vn__layer_add_param(vn__layer *l, const char *suffix, int ndim, const int64_t *shape,
                               bool buffer)
 {
     if (l->nparams == VN__LAYER_MAX_PARAMS)
         return vn__error(VN_ERR_INTERNAL, "%s: too many parameters", l->who);
+    if (tls_budget_on) {
+        size_t numel = 0;
+        VN_TRY(vn__shape_numel(l->who, VN_F32, ndim, shape, &numel));
+        uint64_t bytes = (uint64_t)numel * 4;
+        if (bytes > tls_budget_left)
+            return vn__error(VN_ERR_FORMAT,
+                             "%s: its parameters need far more bytes than the file's tensor data holds",
+                             l->who);
+        tls_budget_left -= bytes;
+    }
     vn__param *p = &l->params[l->nparams];
     p->suffix = suffix;
     vn_status s = vn_tensor_create(VN_F32, ndim, shape, &p->value);

@@ -125,6 +125,15 @@ vn_status vn__layer_add_param(vn__layer *l, const char *suffix, int ndim, const 
                               bool buffer);
 /* Destroy a layer: ops->destroy, its params, the struct. NULL is a no-op. */
 void vn__layer_destroy(vn__layer *l);
+
+/* A cap on the bytes of parameters and buffers that layers built on this
+ * thread may allocate from now on (vn__layer_add_param counts them; over the
+ * cap it fails with VN_ERR_FORMAT). vn_model_load sets it to the size of the
+ * file's tensor data plus some slack, so a small file whose spec describes a
+ * huge network is refused before that network is allocated and initialised.
+ * vn__param_budget_clear() lifts the cap. */
+void vn__param_budget_set(uint64_t bytes);
+void vn__param_budget_clear(void);
 /* Float data of a tensor. */
 static inline float *vn__f32(vn_tensor *t) { return (float *)t->data; }
 static inline const float *vn__cf32(const vn_tensor *t) { return (const float *)t->data; }

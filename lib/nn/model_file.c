@@ -679,7 +679,14 @@ static bool shape_equals(const in_tensor *t, const vn_tensor *v)
 /* Build the spec's model and fill its parameters from the tensors. */
 static vn_status load_parameters(loader *L)
 {
+    /* Every parameter must come from the file, so a spec describing far more
+     * parameter bytes than the data section holds is refused while it is
+     * built, not after its network has been allocated and initialised. The
+     * 16 MiB of slack leaves small mismatches to the precise per-tensor
+     * messages below. */
+    vn__param_budget_set((uint64_t)L->data_len + (16u << 20));
     vn_status s = vn_model_from_spec(meta_get(L, "spec"), &L->model);
+    vn__param_budget_clear();
     if (s != VN_OK)
         return with_context(L, s, "spec in __metadata__");
     vn_model *m = L->model;
