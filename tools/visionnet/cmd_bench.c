@@ -12,14 +12,29 @@
  *       runs it interleaved with the torchvision script and prints the
  *       ratio (the machine's speed drifts: only same-run ratios mean much).
  *
- * `visionnet bench` alone is the training benchmark, which is not built
- * yet: it says so and exits 1.
+ *   visionnet bench [--threads N] [--epochs E] [--latency-n N] [--limit N] [--json]
+ *       the reference CNN (models/reference_cnn.spec) on Fashion-MNIST held
+ *       in memory, as ../shared/bench/reference_cnn_torch.py runs it in
+ *       PyTorch (SGD momentum 0.9, lr 0.01, batch 64, shuffled):
+ *       - training images/s: with E >= 2 the median of the epochs' figures
+ *         (as the PyTorch script); with E = 1 the median over 10 equal
+ *         chunks of the epoch after 20 warm-up steps (fewer for tiny runs);
+ *       - inference images/s at batch 256 over the test set (whole batches
+ *         only), median of 5 passes after a warm-up pass, in
+ *         VN_MODE_INFERENCE on already normalised f32 input;
+ *       - batch-1 latency: median over N single test images (after 50
+ *         warm-up images);
+ *       - peak RSS (getrusage ru_maxrss) and the test accuracy.
+ *       --limit N uses only the first N training images and the first
+ *       max(N, 256) test images (quick checks, the test suite).
  */
-#include "cli.h"
+#include "cli_data.h"
+#include "reference_cnn.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 int cmd_bench(int argc, char **argv);
@@ -165,14 +180,323 @@ static int bench_augment(int argc, char **argv)
     return rc;
 }
 
+/* Seconds and images since the start of epoch 1 after each of its steps
+ * (index 0: the start), from vn_fit's progress callback. */
+typedef struct bench_steps {
+    int64_t n;        /* steps recorded */
+    int64_t cap;      /* steps_per_epoch + 1 */
+    double *seconds;
+    int64_t *images;
+    bool oom;
+} bench_steps;
+
+static void bench_on_progress(const vn_fit_progress *p, void *user_data)
+{
+    bench_steps *st = user_data;
+    if (p->event != VN_FIT_BATCH || p->epoch != 1 || st->oom)
+        return;
+    if (!st->seconds) {
+        st->cap = p->steps_per_epoch + 1;
+        st->seconds = calloc((size_t)st->cap, sizeof *st->seconds);
+        st->images = calloc((size_t)st->cap, sizeof *st->images);
+        if (!st->seconds || !st->images) {
+            st->oom = true;
+            return;
+        }
+    }
+    if (p->step > 0 && p->step < st->cap) {
+        st->seconds[p->step] = p->seconds;
+        st->images[p->step] = p->images;
+        if (p->step > st->n)
+            st->n = p->step;
+    }
+}
+
+static double median_of(double *v, long n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Training images/s of epoch 1 as the median over up to 10 equal chunks
+ * after the warm-up steps; *chunks and *warm say what was used. */
+static double chunked_rate(const bench_steps *st, int *chunks, int64_t *warm)
+{
+    const int64_t steps = st->n;
+    *warm = steps >= 50 ? 20 : steps / 5;
+    const int64_t rest = steps - *warm;
+    int nc = rest < 10 ? (int)rest : 10;
+    double r[10];
+    int k = 0;
+    for (int c = 0; c < nc; c++) {
+        int64_t a = *warm + rest * c / nc, b = *warm + rest * (c + 1) / nc;
+        double dt = st->seconds[b] - st->seconds[a];
+        if (dt > 0)
+            r[k++] = (double)(st->images[b] - st->images[a]) / dt;
+    }
+    *chunks = k;
+    return k ? median_of(r, k) : NAN;
+}
+
+/* The test images, normalised, as f32 [n, 1, 28, 28] (malloc'ed), and their labels. */
+static vn_status bench_test_input(const vn_dataset *ds, int64_t n, float **x, int32_t **y)
+{
+    *x = malloc((size_t)n * 784 * sizeof **x);
+    *y = malloc((size_t)n * sizeof **y);
+    if (!*x || !*y)
+        return VN_ERR_NOMEM;
+    for (int64_t i = 0; i < n; i++) {
+        vn_tensor *img = NULL;
+        vn_status s = vn_dataset_get(ds, i, &img, &(*y)[i]);
+        if (s != VN_OK)
+            return s;
+        if (vn_tensor_numel(img) != 784) {
+            vn_tensor_destroy(img);
+            return VN_ERR_SHAPE;
+        }
+        const uint8_t *p = vn_tensor_data_const(img);
+        for (int j = 0; j < 784; j++)
+            (*x)[i * 784 + j] = ((float)p[j] * (1.0f / 255.0f) - CLI_REFERENCE_MEAN) / CLI_REFERENCE_STD;
+        vn_tensor_destroy(img);
+    }
+    return VN_OK;
+}
+
+/* Forward images [start, start + n) of x in inference mode; *out borrowed. */
+static vn_status bench_forward(vn_model *m, float *x, int64_t start, int64_t n,
+                               const vn_tensor **out)
+{
+    int64_t shape[4] = {n, 1, 28, 28};
+    vn_tensor *in = NULL;
+    vn_status s = vn_tensor_wrap(VN_F32, 4, shape, x + start * 784, NULL, NULL, &in);
+    if (s == VN_OK)
+        s = vn_model_forward(m, in, VN_MODE_INFERENCE, out);
+    vn_tensor_destroy(in);
+    return s;
+}
+
+typedef struct bench_result {
+    double train_ips, infer_ips, latency_ms, rss_mb, accuracy;
+    int chunks;
+    int64_t warm, train_n, test_n, infer_n;
+} bench_result;
+
+static vn_status bench_run(vn_model *m, const vn_dataset *train, const vn_dataset *test,
+                           long epochs, long latency_n, bench_result *r)
+{
+    bench_steps st = {0};
+    vn_fit_result *fr = NULL;
+    float *x = NULL;
+    int32_t *y = NULL;
+    double *t = NULL;
+    vn_status s = vn_fit_result_create(&fr);
+    if (s == VN_OK) {
+        vn_fit_options o = VN_FIT_OPTIONS_INIT;
+        o.epochs = (int)epochs;
+        o.progress = bench_on_progress;
+        o.user_data = &st;
+        s = vn_fit(m, train, &o, fr);
+    }
+    if (s == VN_OK && st.oom)
+        s = VN_ERR_NOMEM;
+    if (s == VN_OK) {
+        if (epochs == 1) {
+            r->train_ips = chunked_rate(&st, &r->chunks, &r->warm);
+        } else {
+            double e[1000];
+            int ne = vn_fit_result_epochs(fr);
+            for (int i = 0; i < ne; i++) {
+                vn_epoch_stats es = {.size = sizeof es};
+                vn_fit_result_epoch(fr, i, &es);
+                e[i] = es.images_per_s;
+            }
+            r->train_ips = median_of(e, ne);
+        }
+        r->train_n = vn_dataset_size(train);
+        r->test_n = vn_dataset_size(test);
+        s = bench_test_input(test, r->test_n, &x, &y);
+    }
+    /* accuracy: one pass over the whole test set, which also warms up */
+    const int64_t B = 256;
+    int64_t right = 0;
+    const vn_tensor *out = NULL;
+    for (int64_t i = 0; i < r->test_n && s == VN_OK; i += B) {
+        int64_t n = r->test_n - i < B ? r->test_n - i : B;
+        s = bench_forward(m, x, i, n, &out);
+        if (s != VN_OK)
+            break;
+        const float *lg = vn_tensor_data_const(out);
+        const int64_t k = vn_tensor_dim(out, 1);
+        for (int64_t j = 0; j < n; j++) {
+            int64_t best = 0;
+            for (int64_t c = 1; c < k; c++)
+                if (lg[j * k + c] > lg[j * k + best])
+                    best = c;
+            right += best == y[i + j];
+        }
+    }
+    r->accuracy = r->test_n ? (double)right / (double)r->test_n : NAN;
+    /* batch-256 throughput over the whole batches: a warm-up pass, then 5 */
+    r->infer_n = r->test_n / B * B;
+    double pass[6];
+    for (int p = 0; p < 6 && s == VN_OK; p++) {
+        double t0 = now_s();
+        for (int64_t i = 0; i < r->infer_n && s == VN_OK; i += B)
+            s = bench_forward(m, x, i, B, &out);
+        pass[p] = (double)r->infer_n / (now_s() - t0);
+    }
+    if (s == VN_OK)
+        r->infer_ips = median_of(pass + 1, 5);
+    /* batch-1 latency */
+    if (s == VN_OK && !(t = malloc((size_t)latency_n * sizeof *t)))
+        s = VN_ERR_NOMEM;
+    for (long i = 0; i < 50 && s == VN_OK; i++)
+        s = bench_forward(m, x, i % r->test_n, 1, &out);
+    for (long i = 0; i < latency_n && s == VN_OK; i++) {
+        double t0 = now_s();
+        s = bench_forward(m, x, i % r->test_n, 1, &out);
+        t[i] = now_s() - t0;
+    }
+    if (s == VN_OK)
+        r->latency_ms = 1e3 * median_of(t, latency_n);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    r->rss_mb = (double)ru.ru_maxrss / 1024.0;
+    free(t);
+    free(x);
+    free(y);
+    free(st.seconds);
+    free(st.images);
+    vn_fit_result_destroy(fr);
+    return s;
+}
+
+static void bench_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: visionnet bench [--threads N] [--epochs E] [--latency-n N] [--limit N] "
+            "[--json]\n"
+            "       visionnet bench augment [--threads N] [--n IMAGES] [--reps R] "
+            "[--image PATH] [--json]\n\n"
+            "The reference CNN on Fashion-MNIST (" CLI_FASHION_MNIST_DIR "), as\n"
+            "../shared/bench/reference_cnn_torch.py runs it in PyTorch: training images/s\n"
+            "(median over the epochs, or over 10 chunks of the epoch when E is 1, after 20\n"
+            "warm-up steps), batch-256 inference images/s, batch-1 latency (median of N\n"
+            "test images, default 1000), peak RSS and test accuracy.\n\n"
+            "  --threads N     threads (default: all cores)\n"
+            "  --epochs E      training epochs (default 1)\n"
+            "  --latency-n N   single images timed (default 1000)\n"
+            "  --limit N       only the first N training and max(N, 256) test images\n"
+            "  --json          one JSON object: train_images_per_s, infer_images_per_s,\n"
+            "                  latency_b1_ms, peak_rss_mb, threads, epochs, accuracy\n");
+}
+
+static int bench_train(int argc, char **argv)
+{
+    long threads = 0, epochs = 1, latency_n = 1000, limit = 0;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            bench_usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--threads")) {
+            if (!cli_parse_int("--threads", v, 1, 1024, &threads))
+                return 1;
+            i++;
+        } else if (!strcmp(a, "--epochs")) {
+            if (!cli_parse_int("--epochs", v, 1, 1000, &epochs))
+                return 1;
+            i++;
+        } else if (!strcmp(a, "--latency-n")) {
+            if (!cli_parse_int("--latency-n", v, 1, 10000000, &latency_n))
+                return 1;
+            i++;
+        } else if (!strcmp(a, "--limit")) {
+            if (!cli_parse_int("--limit", v, 1, 1000000000, &limit))
+                return 1;
+            i++;
+        } else if (!strcmp(a, "--json")) {
+            json = true;
+        } else {
+            return cli_fail(strncmp(a, "--", 2)
+                                ? "bench: unexpected argument '%s' (see visionnet bench --help)"
+                                : "bench: unknown option '%s' (see visionnet bench --help)",
+                            a);
+        }
+    }
+    if (threads > 0)
+        vn_set_num_threads((int)threads);
+    char train_path[4096], test_path[4096];
+    vn_dataset *all = cli_data_open(NULL, false, train_path, sizeof train_path);
+    if (!all)
+        return 1;
+    vn_dataset *all_test = cli_data_open(NULL, true, test_path, sizeof test_path);
+    if (!all_test) {
+        vn_dataset_destroy(all);
+        return 1;
+    }
+    vn_dataset *train = NULL, *test = NULL;
+    vn_model *model = NULL;
+    int64_t ntr = vn_dataset_size(all), nte = vn_dataset_size(all_test);
+    if (limit > 0) {
+        const int64_t lt = limit < 256 ? 256 : limit;
+        ntr = limit < ntr ? limit : ntr;
+        nte = lt < nte ? lt : nte;
+    }
+    vn_status s = vn_dataset_subset(all, 0, ntr, &train);
+    if (s == VN_OK)
+        s = vn_dataset_subset(all_test, 0, nte, &test);
+    char *spec = cli_reference_cnn_spec(10);
+    if (s == VN_OK)
+        s = spec ? vn_model_from_spec(spec, &model) : VN_ERR_NOMEM;
+    free(spec);
+    const float mean = CLI_REFERENCE_MEAN, std = CLI_REFERENCE_STD;
+    if (s == VN_OK)
+        s = vn_model_set_preprocess(model, 1.0f / 255.0f, &mean, &std);
+    bench_result r = {0};
+    if (s == VN_OK) {
+        if (!json)
+            fprintf(stderr, "bench: training the reference CNN for %ld epoch%s on %lld images "
+                    "of %s, %d thread%s\n", epochs, epochs == 1 ? "" : "s", (long long)ntr,
+                    train_path, vn_get_num_threads(), vn_get_num_threads() == 1 ? "" : "s");
+        s = bench_run(model, train, test, epochs, latency_n, &r);
+    }
+    vn_model_destroy(model);
+    vn_dataset_destroy(train);
+    vn_dataset_destroy(test);
+    vn_dataset_destroy(all);
+    vn_dataset_destroy(all_test);
+    if (s != VN_OK)
+        return cli_fail_data(s);
+    const int nt = vn_get_num_threads();
+    if (json) {
+        printf("{\"train_images_per_s\": %.1f, \"infer_images_per_s\": %.1f, "
+               "\"latency_b1_ms\": %.4f, \"peak_rss_mb\": %.1f, \"threads\": %d, "
+               "\"epochs\": %ld, \"accuracy\": %.4f}\n",
+               r.train_ips, r.infer_ips, r.latency_ms, r.rss_mb, nt, epochs, r.accuracy);
+        return 0;
+    }
+    if (epochs == 1)
+        printf("training: %.1f images/s (median of %d chunks of the epoch after %lld warm-up "
+               "steps; %lld images, batch 64, %d thread%s)\n", r.train_ips, r.chunks,
+               (long long)r.warm, (long long)r.train_n, nt, nt == 1 ? "" : "s");
+    else
+        printf("training: %.1f images/s (median of %ld epochs; %lld images, batch 64, "
+               "%d thread%s)\n", r.train_ips, epochs, (long long)r.train_n, nt,
+               nt == 1 ? "" : "s");
+    printf("inference: %.1f images/s (batch 256, median of 5 passes over %lld test images)\n",
+           r.infer_ips, (long long)r.infer_n);
+    printf("latency: %.4f ms (batch 1, median of %ld images)\n", r.latency_ms, latency_n);
+    printf("peak RSS: %.1f MB\n", r.rss_mb);
+    printf("test accuracy: %.2f%% (%lld images, after %ld epoch%s)\n", 100.0 * r.accuracy,
+           (long long)r.test_n, epochs, epochs == 1 ? "" : "s");
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "augment"))
         return bench_augment(argc - 1, argv + 1);
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: visionnet bench augment [--threads N] [--json] ...\n"
-               "       visionnet bench            (the training benchmark: not built yet)\n");
-        return 0;
-    }
-    return cli_fail("bench: the training benchmark is not built yet");
+    return bench_train(argc, argv);
 }

@@ -27,6 +27,7 @@
  * then the command exits with status 130) leaves the last finished epoch.
  */
 #include "cli_data.h"
+#include "reference_cnn.h"
 #include "progress.h"
 
 #include <math.h>
@@ -37,24 +38,6 @@
 
 /* The command table in main.c calls this. */
 int cmd_train(int argc, char **argv);
-
-/* models/reference_cnn.spec without its comments; %d is the class count. */
-static const char *const REFERENCE_SPEC =
-    "input shape=1,28,28\n"
-    "conv2d name=conv1 out=32 k=3 pad=1\n"
-    "relu name=relu1\n"
-    "max_pool2d name=pool1 k=2\n"
-    "conv2d name=conv2 out=64 k=3 pad=1\n"
-    "relu name=relu2\n"
-    "max_pool2d name=pool2 k=2\n"
-    "flatten name=flatten\n"
-    "dense name=fc1 out=128\n"
-    "relu name=relu3\n"
-    "dense name=fc2 out=%d\n";
-
-/* Fashion-MNIST's mean and standard deviation (of pixel / 255). */
-#define REFERENCE_MEAN 0.2860f
-#define REFERENCE_STD 0.3530f
 
 typedef struct train_args {
     const char *data, *test, *spec, *optimizer, *out;
@@ -275,13 +258,11 @@ static vn_model *build_model(const train_args *a, int k, bool print_only)
         if (!(text = read_text(a->spec)))
             return NULL;
     } else {
-        size_t n = strlen(REFERENCE_SPEC) + 16;
-        text = malloc(n);
+        text = cli_reference_cnn_spec(k);
         if (!text) {
             cli_fail("out of memory");
             return NULL;
         }
-        snprintf(text, n, REFERENCE_SPEC, k);
     }
     if (print_only) {
         fputs(text, stdout);
@@ -304,8 +285,8 @@ static vn_model *build_model(const train_args *a, int k, bool print_only)
         const int c = (int)in[0];
         float mean[4], std[4];
         for (int i = 0; i < c; i++) {
-            mean[i] = a->spec ? 0.0f : REFERENCE_MEAN;
-            std[i] = a->spec ? 1.0f : REFERENCE_STD;
+            mean[i] = a->spec ? 0.0f : CLI_REFERENCE_MEAN;
+            std[i] = a->spec ? 1.0f : CLI_REFERENCE_STD;
         }
         if ((a->mean && !parse_floats("--mean", a->mean, c, mean)) ||
             (a->std && !parse_floats("--std", a->std, c, std))) {
