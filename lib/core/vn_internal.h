@@ -60,6 +60,27 @@ static inline bool vn__add_size(size_t a, size_t b, size_t *out)
 /* vn__malloc that sets VN_ERR_NOMEM's message itself; NULL on failure. */
 void *vn__alloc_or_error(size_t size, const char *what);
 
+/* ---- byte order --------------------------------------------------------- */
+/* Files (.npy, safetensors) are little-endian; a big-endian host swaps. */
+static inline bool vn__host_little_endian(void)
+{
+    const union { uint16_t u; uint8_t b[2]; } one = {1};
+    return one.b[0] == 1;
+}
+/* Reverse the bytes of each of n 4-byte elements in place. */
+static inline void vn__swap32(void *data, size_t n)
+{
+    uint8_t *p = data;
+    for (size_t i = 0; i < n; i++, p += 4) {
+        uint8_t t = p[0];
+        p[0] = p[3];
+        p[3] = t;
+        t = p[1];
+        p[1] = p[2];
+        p[2] = t;
+    }
+}
+
 /* ---- logging (lib/core/log.c) ------------------------------------------ */
 void vn__log(vn_log_level level, const char *fmt, ...) VN_PRINTF(2, 3);
 

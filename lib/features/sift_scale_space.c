@@ -26,22 +26,9 @@
  * Buffers live in the vn_sift object and are only ever grown.
  */
 #include "features/sift_internal.h"
+#include "image/image_internal.h"
 
 #include <string.h>
-
-/* OpenCV's BORDER_REFLECT_101 (gfedcb|abcdefgh|gfedcba) in closed form. */
-static inline int reflect101(int p, int len)
-{
-    if (p >= 0 && p < len)
-        return p;
-    if (len == 1)
-        return 0;
-    int period = 2 * (len - 1);
-    int q = p % period;
-    if (q < 0)
-        q += period;
-    return q < len ? q : period - q;
-}
 
 /* ---- the blur ------------------------------------------------------------ */
 
@@ -124,13 +111,13 @@ VN_SIMD_CLONES static void blur_rows(void *arg, int64_t y0, int64_t y1)
         const float *c = j->src + (size_t)y * w;
         /* Vertical: rows y-t and y+t (mirrored at the edges). */
         for (int t = 1; t <= r; t++) {
-            lo[t] = j->src + (size_t)reflect101((int)y - t, h) * w;
-            hi[t] = j->src + (size_t)reflect101((int)y + t, h) * w;
+            lo[t] = j->src + (size_t)vn__border_index((int64_t)y - t, h, VN_BORDER_REFLECT) * w;
+            hi[t] = j->src + (size_t)vn__border_index((int64_t)y + t, h, VN_BORDER_REFLECT) * w;
         }
         taps(row, c, lo, hi, j->k, r, w);
         for (int t = 1; t <= r; t++) {
-            row[-t] = row[reflect101(-t, w)];
-            row[w - 1 + t] = row[reflect101(w - 1 + t, w)];
+            row[-t] = row[vn__border_index(-t, w, VN_BORDER_REFLECT)];
+            row[w - 1 + t] = row[vn__border_index(w - 1 + t, w, VN_BORDER_REFLECT)];
         }
         /* Horizontal: the row buffer shifted by -t and +t. */
         for (int t = 1; t <= r; t++) {

@@ -61,29 +61,12 @@
 
 /* ---- shared helpers -------------------------------------------------------- */
 
-static bool host_little_endian(void)
-{
-    const uint16_t one = 1;
-    uint8_t b;
-    memcpy(&b, &one, 1);
-    return b == 1;
-}
-
 /* Copy n 4-byte values between host order and little-endian. */
 static void copy_le32(void *dst, const void *src, size_t n)
 {
     memcpy(dst, src, n * 4);
-    if (host_little_endian())
-        return;
-    uint8_t *p = dst;
-    for (size_t i = 0; i < n; i++, p += 4) {
-        uint8_t t = p[0];
-        p[0] = p[3];
-        p[3] = t;
-        t = p[1];
-        p[1] = p[2];
-        p[2] = t;
-    }
+    if (!vn__host_little_endian())
+        vn__swap32(dst, n);
 }
 
 static uint32_t crc32_of(const uint8_t *p, size_t n)

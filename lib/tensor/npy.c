@@ -37,29 +37,6 @@
 /* numpy's GROWTH_AXIS_MAX_DIGITS: spare spaces after the dict. */
 #define NPY_GROWTH_DIGITS 21
 
-static bool host_is_little_endian(void)
-{
-    const uint16_t one = 1;
-    uint8_t b;
-    memcpy(&b, &one, 1);
-    return b == 1;
-}
-
-/* Swap the bytes of every 4-byte element in place (big-endian hosts only:
- * the file is always little-endian). */
-static void swap32(void *data, size_t numel)
-{
-    uint8_t *p = data;
-    for (size_t i = 0; i < numel; i++, p += 4) {
-        uint8_t t = p[0];
-        p[0] = p[3];
-        p[3] = t;
-        t = p[1];
-        p[1] = p[2];
-        p[2] = t;
-    }
-}
-
 /* ---- header parsing ---------------------------------------------------- */
 
 typedef struct npy_header {
@@ -138,7 +115,7 @@ static vn_status parse_descr(const char *d, vn_dtype *dtype)
     else
         order = '=';
     /* '=' is native order; this reader handles little-endian files only. */
-    bool little = order == '<' || (order == '=' && host_is_little_endian());
+    bool little = order == '<' || (order == '=' && vn__host_little_endian());
     if (strcmp(kind, "u1") == 0) {
         *dtype = VN_U8; /* byte order is meaningless for one byte */
         return VN_OK;
@@ -323,8 +300,8 @@ VN_API vn_status vn_tensor_load_npy_mem(const void *bytes, size_t n, vn_tensor *
     size_t nbytes = vn_tensor_nbytes(t);
     if (nbytes)
         memcpy(t->data, (const uint8_t *)bytes + h.data_offset, nbytes);
-    if (!host_is_little_endian() && vn_dtype_size(h.dtype) == 4)
-        swap32(t->data, t->numel);
+    if (!vn__host_little_endian() && vn_dtype_size(h.dtype) == 4)
+        vn__swap32(t->data, t->numel);
     *out = t;
     return VN_OK;
 }
@@ -417,8 +394,8 @@ VN_API vn_status vn_tensor_save_npy_mem(const vn_tensor *t, void **bytes, size_t
     b[head - 1] = '\n';
     if (nbytes)
         memcpy(b + head, t->data, nbytes);
-    if (!host_is_little_endian() && vn_dtype_size(t->dtype) == 4)
-        swap32(b + head, t->numel);
+    if (!vn__host_little_endian() && vn_dtype_size(t->dtype) == 4)
+        vn__swap32(b + head, t->numel);
     *bytes = b;
     *n = total;
     return VN_OK;

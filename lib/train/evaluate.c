@@ -14,7 +14,7 @@
 #include <string.h>
 
 vn_status vn__evaluate_run(vn_model *m, const vn_dataset *ds, int batch_size, vn_metrics *metrics,
-                           vn_fit_progress_fn progress, vn_abort_fn abort, void *user_data)
+                           vn_fit_progress_fn progress, vn_abort_fn should_stop, void *user_data)
 {
     vn__batch_spec spec = {.batch_size = batch_size, .shuffle = false, .hooks = false};
     VN_TRY(vn__spec_from_model(m, &spec));
@@ -29,7 +29,7 @@ vn_status vn__evaluate_run(vn_model *m, const vn_dataset *ds, int batch_size, vn
                          .steps_per_epoch = vn__batcher_batches(b), .val_loss = NAN,
                          .val_accuracy = NAN};
     while (s == VN_OK) {
-        if (abort && abort(user_data)) {
+        if (should_stop && should_stop(user_data)) {
             s = vn__error(VN_ERR_ABORTED, "evaluate: stopped by the abort callback");
             break;
         }

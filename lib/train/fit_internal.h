@@ -22,7 +22,7 @@ vn_status vn__check_classifier(const vn_model *m, const vn_dataset *ds, const ch
  * batch_size, adding each to metrics. progress (event VN_FIT_EVALUATE) and
  * abort may be NULL. */
 vn_status vn__evaluate_run(vn_model *m, const vn_dataset *ds, int batch_size, vn_metrics *metrics,
-                           vn_fit_progress_fn progress, vn_abort_fn abort, void *user_data);
+                           vn_fit_progress_fn progress, vn_abort_fn should_stop, void *user_data);
 
 /* Seconds on a monotonic clock. */
 double vn__seconds(void);
