@@ -50,3 +50,16 @@ write("idx_gz_bad_crc.idx3-ubyte.gz", bytes(crc))
 # A 60 kB gzip cannot inflate to 6 TB: refused before any allocation.
 write("idx_gz_claims_huge.idx3-ubyte.gz",
       gzip.compress(header(0x08, [60000, 10000, 10000]) + bytes(60000), mtime=0))
+
+# Valid seeds for the fuzz targets (fuzz/fuzz_idx.c, fuzz/fuzz_csv.c):
+# scripts/fuzz.sh reads tests/data/dataset_seeds/ besides the bad files.
+SEEDS = os.path.join(HERE, "dataset_seeds")
+os.makedirs(SEEDS, exist_ok=True)
+with open(os.path.join(SEEDS, "small-images.idx3-ubyte"), "wb") as f:
+    f.write(good)
+with open(os.path.join(SEEDS, "small-labels.idx1-ubyte"), "wb") as f:
+    f.write(header(0x08, [10]) + bytes(i % 3 for i in range(10)))
+with open(os.path.join(SEEDS, "numbers.csv"), "w", newline="") as f:
+    f.write("path,label\na.pgm,0\nb.pgm,1\n")
+with open(os.path.join(SEEDS, "names.csv"), "w", newline="") as f:
+    f.write('"a.pgm", shirt\r\nb.pgm,"boot"\n\n')
