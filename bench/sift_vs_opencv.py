@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """SIFT of libvisionnet next to OpenCV 4.6's cv2.SIFT_create(), on real photos.
 
-    /usr/bin/python3 bench/sift_vs_opencv.py [BUILD_DIR] [--repeats N]
+    /usr/bin/python3 bench/sift_vs_opencv.py [BUILD_DIR] [--repeats N] [--threads T]
+                                            [--timing-only]
 
 BUILD_DIR (default build) holds tools/visionnet/visionnet and
 bench/bench_sift. For each of scikit-image's astronaut, camera, coffee and
@@ -29,8 +30,11 @@ Time per image: detection + descriptors of the four originals, ours by
 bench_sift (one reused vn_sift object, after a warm-up run) and OpenCV's by
 detectAndCompute in this process (after a warm-up call), interleaved in
 rounds of 3 runs each (--repeats / 3 rounds, default 15 runs), medians, the
-same number of threads (all cores) for both.
-Prints a Markdown table (the one in docs/features-sift.md).
+same number of threads for both: --threads T sets cv2.setNumThreads(T) and
+ours through BENCH_THREADS (vn_set_num_threads); the default is all cores.
+Both wall-clock time and process CPU time (all threads) per image are
+reported. --timing-only skips the accuracy table.
+Prints Markdown tables (the ones in docs/features-sift.md).
 """
 import json
 import os
@@ -126,6 +130,18 @@ def main():
         i = args.index("--repeats")
         repeats = int(args[i + 1])
         del args[i:i + 2]
+    threads = None
+    if "--threads" in args:
+        i = args.index("--threads")
+        threads = int(args[i + 1])
+        del args[i:i + 2]
+    timing_only = "--timing-only" in args
+    if timing_only:
+        args.remove("--timing-only")
+    env = dict(os.environ)
+    if threads is not None:
+        cv2.setNumThreads(threads)
+        env["BENCH_THREADS"] = str(threads)
     build = args[0] if args else "build"
     visionnet = os.path.join(build, "tools", "visionnet", "visionnet")
     bench = os.path.join(build, "bench", "bench_sift")
@@ -140,6 +156,8 @@ def main():
         a = os.path.join(tmp, name + ".png")
         cv2.imwrite(a, img)
         originals.append((a, img))
+        if timing_only:
+            continue
         for tname, (timg, m) in transforms(img).items():
             b = os.path.join(tmp, "%s_%s.png" % (name, tname))
             cv2.imwrite(b, timg)
@@ -149,6 +167,12 @@ def main():
             for key, (k1, k2, mt) in (("ours", o), ("cv", c)):
                 r[key].append((repeatability(k1, k2, m, timg.shape), correct(mt, m), len(mt)))
 
+    if not timing_only:
+        accuracy_table(rows)
+    timing_table(bench, sift, originals, repeats, env)
+
+
+def accuracy_table(rows):
     print("| transform | repeatability ours | repeatability OpenCV | correct matches ours "
           "| correct matches OpenCV | matches ours / OpenCV |")
     print("|---|---|---|---|---|---|")
@@ -163,34 +187,47 @@ def main():
     print("\n(means over the four photos; largest shortfall of our correct-match rate "
           "below OpenCV's: %.1f points)\n" % (100 * worst))
 
+
+
+def timing_table(bench, sift, originals, repeats, env):
     # Time per image, ours and OpenCV's in the same run, interleaved: for
     # each image, rounds of (ours: bench_sift with 3 runs, OpenCV: 3 runs),
     # so a change in the machine's load hits both alike.
     rounds = max(1, repeats // 3)
-    print("| image | size | keypoints ours / OpenCV | ours ms | OpenCV ms | OpenCV / ours |")
-    print("|---|---|---|---|---|---|")
-    ratios = []
+    print("| image | size | keypoints ours / OpenCV | ours ms | OpenCV ms | OpenCV / ours "
+          "| ours CPU ms | OpenCV CPU ms | CPU OpenCV / ours |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    ratios, cpu_ratios = [], []
+    load = os.getloadavg()
     for a, img in originals:
         sift.detectAndCompute(img, None)
-        t_ours, t_cv = [], []
+        t_ours, t_cv, c_ours, c_cv = [], [], [], []
         for _ in range(rounds):
-            r = subprocess.run([bench, "3", a], check=True, capture_output=True, text=True)
+            r = subprocess.run([bench, "3", a], check=True, capture_output=True, text=True,
+                               env=env)
             o = json.loads(r.stdout)
             t_ours.append(o["median_ms"])
-            t = []
+            c_ours.append(o["cpu_ms"])
+            t, c = [], []
             for _ in range(3):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 kp, _ = sift.detectAndCompute(img, None)
                 t.append(1e3 * (time.perf_counter() - t0))
+                c.append(1e3 * (time.process_time() - c0))
             t_cv.append(float(np.median(t)))
+            c_cv.append(float(np.median(c)))
         ours_ms, cv_ms = float(np.median(t_ours)), float(np.median(t_cv))
+        ours_cpu, cv_cpu = float(np.median(c_ours)), float(np.median(c_cv))
         ratios.append(cv_ms / ours_ms)
-        print("| %s | %dx%d | %d / %d | %.1f | %.1f | %.2f |"
+        cpu_ratios.append(cv_cpu / ours_cpu)
+        print("| %s | %dx%d | %d / %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f |"
               % (os.path.basename(a)[:-4], img.shape[1], img.shape[0], o["keypoints"], len(kp),
-                 ours_ms, cv_ms, cv_ms / ours_ms))
+                 ours_ms, cv_ms, cv_ms / ours_ms, ours_cpu, cv_cpu, cv_cpu / ours_cpu))
+    load2 = os.getloadavg()
     print("\n(medians of %d rounds of 3 runs; %d threads for both; geometric mean of "
-          "OpenCV / ours: %.2f)" % (rounds, cv2.getNumThreads(),
-                                    float(np.exp(np.mean(np.log(ratios))))))
+          "OpenCV / ours: %.2f wall, %.2f CPU; load average %.1f at the start, %.1f at the end)"
+          % (rounds, cv2.getNumThreads(), float(np.exp(np.mean(np.log(ratios)))),
+             float(np.exp(np.mean(np.log(cpu_ratios)))), load[0], load2[0]))
 
 
 if __name__ == "__main__":

@@ -323,6 +323,41 @@ static void test_tiny_images_give_zero_keypoints(void **state)
     vn_sift_destroy(s);
 }
 
+/* A NaN pixel (f32 input) must not crash the detector or the descriptor
+ * (it once did): detection succeeds, and a keypoint whose window is far
+ * from the NaN gets a finite descriptor. The NaN sits in a corner. */
+static void test_a_nan_pixel_does_not_crash_and_stays_local(void **state)
+{
+    (void)state;
+    vn_tensor *u8 = load("camera_160"), *f = NULL;
+    assert_int_equal(vn_tensor_convert(u8, VN_F32, &f), VN_OK);
+    float *p = vn_tensor_data(f);
+    for (size_t j = 0; j < vn_tensor_numel(f); j++)
+        p[j] /= 255.0f;
+    p[0] = NAN;
+    vn_sift *s = make_sift();
+    int n = -1;
+    assert_int_equal(vn_sift_detect(s, f, &n), VN_OK);
+    assert_true(n > 0);
+    float *d = malloc((size_t)n * 128 * sizeof(float));
+    assert_non_null(d);
+    assert_int_equal(vn_sift_descriptors(s, d, (size_t)n * 128), VN_OK);
+    int far = 0;
+    for (int i = 0; i < n; i++) {
+        vn_keypoint kp = keypoint(s, i);
+        if (kp.x > 60 && kp.y > 60) {
+            far++;
+            for (int j = 0; j < 128; j++)
+                assert_true(isfinite(d[(size_t)i * 128 + j]));
+        }
+    }
+    assert_true(far > 0);
+    free(d);
+    vn_sift_destroy(s);
+    vn_tensor_destroy(f);
+    vn_tensor_destroy(u8);
+}
+
 static void test_unsupported_images_are_refused(void **state)
 {
     (void)state;
@@ -372,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_match_refuses_a_ratio_out_of_range),
         cmocka_unit_test(test_options_out_of_range_are_refused),
         cmocka_unit_test(test_tiny_images_give_zero_keypoints),
+        cmocka_unit_test(test_a_nan_pixel_does_not_crash_and_stays_local),
         cmocka_unit_test(test_unsupported_images_are_refused),
         cmocka_unit_test(test_getters_check_their_arguments),
     };

@@ -107,8 +107,8 @@ void vn_sift_destroy(vn_sift *s)
         vn__free(s->bands[i].kp);
     vn__free(s->bands);
     vn__free(s->kps.kp);
-    vn__free(s->gauss);
-    vn__free(s->dog);
+    vn__free(s->gauss_raw);
+    vn__free(s->dog_raw);
     vn__free(s->gray);
     vn__free(s->desc);
     vn__free(s);

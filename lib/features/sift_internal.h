@@ -38,6 +38,25 @@
 #define SIFT_INT_DESCR_FCTR 512.f
 #define SIFT_MAX_OCTAVES 32
 
+/* SIFT_CLONES: VN_SIMD_CLONES plus an x86-64-v4 (AVX-512) copy, picked
+ * at load time on CPUs that have it. The loops it marks are written so GCC
+ * vectorises them; every copy computes the same IEEE operations in the
+ * same order per element (ISO C mode: no FMA contraction; no reductions
+ * are reassociated), so keypoints and descriptors do not depend on the
+ * CPU. -DVN_SIFT_NO_AVX512 (or -DVN_NO_SIMD_CLONES) drops the AVX-512
+ * copy (the AVX2 / baseline ones can then be checked on an AVX-512 CPU). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) && \
+    defined(__ELF__) && !defined(VN_NO_SIMD_CLONES) && !defined(VN_SIFT_NO_AVX512)
+#  define SIFT_CLONES \
+      __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#  define SIFT_CLONES VN_SIMD_CLONES
+#endif
+
+/* The gathers of the orientation and descriptor samples run over a row of
+ * columns in blocks of this many (one AVX-512 vector of floats). */
+#define SIFT_ROW_BLOCK 16
+
 /* A keypoint while detecting: position and size in the pixels of pyramid
  * octave 0 (the doubled image when upsampling), plus where it was found. */
 typedef struct sift_kp {
@@ -63,6 +82,9 @@ struct vn_sift {
      * dog octave_layers+2; gray is the input as f32 in [0, 1]. */
     float *gauss, *dog, *gray;
     size_t gauss_cap, dog_cap, gray_cap;
+    /* The allocations behind gauss and dog, which start on a 64-byte line
+     * (whole-vector loads of the blur do not straddle cache lines). */
+    void *gauss_raw, *dog_raw;
     /* One keypoint list per row band of the extrema search (merged in band
      * order, so results do not depend on the threads), and the result. */
     sift_kp_list *bands;
@@ -71,6 +93,11 @@ struct vn_sift {
     float *desc;
     size_t desc_cap;
     int first_octave;   /* -1 when upsampling, else 0 */
+    /* The grey image has no NaN and no value over 1e30 in magnitude, so no
+     * level of the pyramids holds a NaN (blurs are weighted means, and
+     * differences of two such stay finite): the extrema test may use
+     * maxima instead of 26 comparisons (sift_detect.c). Always so for u8. */
+    bool tame;
 };
 
 static inline float *sift_gauss_level(const vn_sift *s, int o, int level)

@@ -15,15 +15,18 @@
  *   other pixel, which is blur sigma at the new size;
  * - there are round(log2(min side of the base) - 2) - first_octave octaves;
  * - DoG level i = Gaussian level i+1 - level i (L+2 per octave), written
- *   by the blur that makes level i+1 while both rows are in cache.
+ *   by the blur that makes level i+1 from the sums still in registers.
  *
  * The blur is separable and cache-friendly: each output row is blurred
  * vertically into one row buffer (the taps folded in pairs, w_t * (a + b),
- * since the kernel is symmetric), then horizontally from it; 32 pixels at
- * a time are summed over all taps in vector registers (VN_SIMD_CLONES
- * picks AVX2 where the CPU has it). Bands of 16 rows run on the library's
- * thread pool.
- * Buffers live in the vn_sift object and are only ever grown.
+ * since the kernel is symmetric), then horizontally from it; 64 pixels at
+ * a time (AVX-512, blur_rows_avx512, picked at run time) or 32 (AVX2 /
+ * baseline clones of blur_rows) are summed over all taps in vector
+ * registers, every pixel's sum in the same order, so all copies give the
+ * same bits. Bands of 16 rows run on the library's thread pool.
+ * Buffers live in the vn_sift object, start on a 64-byte line (whole-vector
+ * loads of a row then do not straddle cache lines when the width is a
+ * multiple of 16) and are only ever grown.
  */
 #include "features/sift_internal.h"
 #include "image/image_internal.h"
@@ -67,8 +70,9 @@ static inline __attribute__((always_inline)) void st8(float *p, v8f v)
 
 /* out[x] = k[0] in0[x] + sum_t k[t] (lo[t][x] + hi[t][x]) for x in [0, n),
  * with lo[t] / hi[t] the rows (or shifted row pointers) of tap t. */
-static inline void taps(float *out, const float *in0, const float *const *lo,
-                        const float *const *hi, const float *k, int r, int n)
+static inline __attribute__((always_inline)) void
+taps(float *out, const float *in0, const float *const *lo, const float *const *hi, const float *k,
+     int r, int n, const float *sub, float *dog)
 {
     int x = 0;
     for (; x + BLK <= n; x += BLK) {
@@ -87,16 +91,99 @@ static inline void taps(float *out, const float *in0, const float *const *lo,
         st8(out + x + 8, a1);
         st8(out + x + 16, a2);
         st8(out + x + 24, a3);
+        if (dog) {
+            st8(dog + x, a0 - ld8(sub + x));
+            st8(dog + x + 8, a1 - ld8(sub + x + 8));
+            st8(dog + x + 16, a2 - ld8(sub + x + 16));
+            st8(dog + x + 24, a3 - ld8(sub + x + 24));
+        }
     }
     for (; x < n; x++) {
         float acc = k[0] * in0[x];
         for (int t = 1; t <= r; t++)
             acc += k[t] * (lo[t][x] + hi[t][x]);
         out[x] = acc;
+        if (dog)
+            dog[x] = acc - sub[x];
     }
 }
 
-VN_SIMD_CLONES static void blur_rows(void *arg, int64_t y0, int64_t y1)
+/* The same sums 16 floats to a vector, 64 pixels to a block, then 16 at a
+ * time, then one by one; for the AVX-512 copy of blur_rows (the vectors
+ * are ZMM registers there). Each pixel's sum is formed exactly as in
+ * taps(): k[0] * in0, then + k[t] * (lo + hi) for t = 1..r in order, so
+ * results are the same to the bit. */
+typedef float v16f __attribute__((vector_size(64)));
+
+static inline __attribute__((always_inline)) v16f ld16(const float *p)
+{
+    v16f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) void st16(float *p, v16f v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static inline __attribute__((always_inline)) void
+taps16(float *out, const float *in0, const float *const *lo, const float *const *hi,
+       const float *k, int r, int n, const float *sub, float *dog)
+{
+    int x = 0;
+    for (; x + 64 <= n; x += 64) {
+        v16f k0 = {0};
+        k0 += k[0];
+        v16f a0 = k0 * ld16(in0 + x), a1 = k0 * ld16(in0 + x + 16);
+        v16f a2 = k0 * ld16(in0 + x + 32), a3 = k0 * ld16(in0 + x + 48);
+        for (int t = 1; t <= r; t++) {
+            const float *p = lo[t] + x, *q = hi[t] + x;
+            v16f kt = {0};
+            kt += k[t];
+            a0 += kt * (ld16(p) + ld16(q));
+            a1 += kt * (ld16(p + 16) + ld16(q + 16));
+            a2 += kt * (ld16(p + 32) + ld16(q + 32));
+            a3 += kt * (ld16(p + 48) + ld16(q + 48));
+        }
+        st16(out + x, a0);
+        st16(out + x + 16, a1);
+        st16(out + x + 32, a2);
+        st16(out + x + 48, a3);
+        if (dog) {
+            st16(dog + x, a0 - ld16(sub + x));
+            st16(dog + x + 16, a1 - ld16(sub + x + 16));
+            st16(dog + x + 32, a2 - ld16(sub + x + 32));
+            st16(dog + x + 48, a3 - ld16(sub + x + 48));
+        }
+    }
+    for (; x + 16 <= n; x += 16) {
+        v16f k0 = {0};
+        k0 += k[0];
+        v16f a0 = k0 * ld16(in0 + x);
+        for (int t = 1; t <= r; t++) {
+            v16f kt = {0};
+            kt += k[t];
+            a0 += kt * (ld16(lo[t] + x) + ld16(hi[t] + x));
+        }
+        st16(out + x, a0);
+        if (dog)
+            st16(dog + x, a0 - ld16(sub + x));
+    }
+    for (; x < n; x++) {
+        float acc = k[0] * in0[x];
+        for (int t = 1; t <= r; t++)
+            acc += k[t] * (lo[t][x] + hi[t][x]);
+        out[x] = acc;
+        if (dog)
+            dog[x] = acc - sub[x];
+    }
+}
+
+/* One band of rows; wide picks taps16 (a constant at each call site, so
+ * the other branch is compiled away). */
+static inline __attribute__((always_inline)) void blur_rows_impl(void *arg, int64_t y0,
+                                                                 int64_t y1, int wide)
 {
     blur_job *j = arg;
     const int w = j->w, h = j->h, r = j->r;
@@ -114,7 +201,10 @@ VN_SIMD_CLONES static void blur_rows(void *arg, int64_t y0, int64_t y1)
             lo[t] = j->src + (size_t)vn__border_index((int64_t)y - t, h, VN_BORDER_REFLECT) * w;
             hi[t] = j->src + (size_t)vn__border_index((int64_t)y + t, h, VN_BORDER_REFLECT) * w;
         }
-        taps(row, c, lo, hi, j->k, r, w);
+        if (wide)
+            taps16(row, c, lo, hi, j->k, r, w, NULL, NULL);
+        else
+            taps(row, c, lo, hi, j->k, r, w, NULL, NULL);
         for (int t = 1; t <= r; t++) {
             row[-t] = row[vn__border_index(-t, w, VN_BORDER_REFLECT)];
             row[w - 1 + t] = row[vn__border_index(w - 1 + t, w, VN_BORDER_REFLECT)];
@@ -125,15 +215,29 @@ VN_SIMD_CLONES static void blur_rows(void *arg, int64_t y0, int64_t y1)
             hi[t] = row + t;
         }
         float *d = j->dst + (size_t)y * w;
-        taps(d, row, lo, hi, j->k, r, w);
-        if (j->dog) {
-            /* The DoG row while both rows are in cache. */
-            float *g = j->dog + (size_t)y * w;
-            for (int x = 0; x < w; x++)
-                g[x] = d[x] - c[x];
-        }
+        /* The DoG row (dst - src) while the sums are in registers. */
+        float *g = j->dog ? j->dog + (size_t)y * w : NULL;
+        if (wide)
+            taps16(d, row, lo, hi, j->k, r, w, c, g);
+        else
+            taps(d, row, lo, hi, j->k, r, w, c, g);
     }
 }
+
+VN_SIMD_CLONES static void blur_rows(void *arg, int64_t y0, int64_t y1)
+{
+    blur_rows_impl(arg, y0, y1, 0);
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) && \
+    !defined(VN_NO_SIMD_CLONES) && !defined(VN_SIFT_NO_AVX512)
+#define SIFT_BLUR_AVX512 1
+__attribute__((target("arch=x86-64-v4"))) static void blur_rows_avx512(void *arg, int64_t y0,
+                                                                        int64_t y1)
+{
+    blur_rows_impl(arg, y0, y1, 1);
+}
+#endif
 
 static vn_status blur(const float *src, float *dst, float *dog, int w, int h, float sigma)
 {
@@ -160,7 +264,12 @@ static vn_status blur(const float *src, float *dst, float *dog, int w, int h, fl
     j.h = h;
     j.r = r;
     j.failed = 0;
-    vn__sift_parallel(h, (int64_t)w * h < 65536 ? h : 16, blur_rows, &j);
+    vn__range_fn fn = blur_rows;
+#ifdef SIFT_BLUR_AVX512
+    if (__builtin_cpu_supports("x86-64-v4"))
+        fn = blur_rows_avx512;
+#endif
+    vn__sift_parallel(h, (int64_t)w * h < 65536 ? h : 16, fn, &j);
     if (j.failed)
         return vn__error(VN_ERR_NOMEM, "gaussian blur: out of memory for a %d-pixel row buffer", w);
     return VN_OK;
@@ -172,6 +281,15 @@ vn_status vn__gaussian_blur_cv(const float *src, float *dst, int w, int h, float
 }
 
 /* ---- the base image -------------------------------------------------------- */
+
+/* No NaN and no magnitude over 1e30 (see vn_sift.tame). */
+SIFT_CLONES static bool gray_is_tame(const float *g, size_t n)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad |= !(fabsf(g[i]) <= 1e30f);
+    return !bad;
+}
 
 vn_status vn__sift_load_gray(vn_sift *s, const vn_tensor *image)
 {
@@ -203,6 +321,7 @@ vn_status vn__sift_load_gray(vn_sift *s, const vn_tensor *image)
         s->gray_cap = n;
     }
     float *g = s->gray;
+    s->tame = true;
     if (image->dtype == VN_U8 && c == 1) {
         const uint8_t *p = image->data;
         for (size_t i = 0; i < n; i++)
@@ -222,6 +341,8 @@ vn_status vn__sift_load_gray(vn_sift *s, const vn_tensor *image)
         for (size_t i = 0; i < n; i++)
             g[i] = 0.299f * p[3 * i] + 0.587f * p[3 * i + 1] + 0.114f * p[3 * i + 2];
     }
+    if (image->dtype == VN_F32)
+        s->tame = gray_is_tame(g, n);
     return VN_OK;
 }
 
@@ -236,16 +357,32 @@ typedef struct up_job {
     int failed;
 } up_job;
 
-static void up_row(const float *s, float *d, int w)
+static inline __attribute__((always_inline)) void up_px(const float *s, float *d, int w, int i)
 {
-    for (int i = 0; i < w; i++) {
-        float l = s[i > 0 ? i - 1 : 0], c = s[i], r = s[i + 1 < w ? i + 1 : w - 1];
+    float l = s[i > 0 ? i - 1 : 0], c = s[i], r = s[i + 1 < w ? i + 1 : w - 1];
+    d[2 * i] = 0.25f * l + 0.75f * c;
+    d[2 * i + 1] = 0.75f * c + 0.25f * r;
+}
+
+/* The edges apart, so the interior loop reads s contiguously and GCC
+ * vectorises it; every output is the same expression as at the edges. */
+static inline __attribute__((always_inline)) void up_row(const float *s, float *d, int w)
+{
+    if (w < 3) {
+        for (int i = 0; i < w; i++)
+            up_px(s, d, w, i);
+        return;
+    }
+    up_px(s, d, w, 0);
+    for (int i = 1; i < w - 1; i++) {
+        float l = s[i - 1], c = s[i], r = s[i + 1];
         d[2 * i] = 0.25f * l + 0.75f * c;
         d[2 * i + 1] = 0.75f * c + 0.25f * r;
     }
+    up_px(s, d, w, w - 1);
 }
 
-VN_SIMD_CLONES static void upsample_rows(void *arg, int64_t y0, int64_t y1)
+SIFT_CLONES static void upsample_rows(void *arg, int64_t y0, int64_t y1)
 {
     up_job *j = arg;
     const int w = j->w, h = j->h, w2 = 2 * w;
@@ -268,14 +405,24 @@ VN_SIMD_CLONES static void upsample_rows(void *arg, int64_t y0, int64_t y1)
 
 /* ---- the pyramids ---------------------------------------------------------- */
 
-static bool grow(float **buf, size_t *cap, size_t n)
+/* Grow a pyramid buffer to n floats (contents not kept), its start on a
+ * 64-byte line, with SIFT_BUF_SLACK floats (zeros) after the end: the
+ * sample gathers of sift_detect.c and sift_descriptor.c read whole blocks
+ * of 16 columns, which near the last row of the last level may run up to
+ * 16 floats past it. */
+#define SIFT_BUF_SLACK 32
+static bool grow(float **buf, void **raw, size_t *cap, size_t n)
 {
     if (n <= *cap)
         return true;
-    float *p = vn__realloc(*buf, n * sizeof(float));
+    if (n > (SIZE_MAX - 64) / sizeof(float) - SIFT_BUF_SLACK)
+        return false;
+    void *p = vn__calloc(n + SIFT_BUF_SLACK + 16, sizeof(float));
     if (!p)
         return false;
-    *buf = p;
+    vn__free(*raw);
+    *raw = p;
+    *buf = (float *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
     *cap = n;
     return true;
 }
@@ -304,7 +451,8 @@ vn_status vn__sift_build_pyramids(vn_sift *s, int w, int h)
     s->n_octaves = n_oct = o;
     if (n_oct <= 0)
         return VN_OK;
-    if (!grow(&s->gauss, &s->gauss_cap, gtotal) || !grow(&s->dog, &s->dog_cap, dtotal))
+    if (!grow(&s->gauss, &s->gauss_raw, &s->gauss_cap, gtotal) ||
+        !grow(&s->dog, &s->dog_raw, &s->dog_cap, dtotal))
         return vn__error(VN_ERR_NOMEM, "sift: out of memory for the pyramids of a %dx%d image",
                          w, h);
 
