@@ -54,9 +54,13 @@ int64_t vn__conv_out_size(int64_t in, int k, int s, int p, int d)
     return num / s + 1;
 }
 
+/* The input is the column matrix: 1x1, stride 1, no padding at either
+ * end (the output as large as the input; padding only at the bottom /
+ * right, pad_end, makes it larger). */
 static bool is_pointwise(const vn__conv_geom *g)
 {
-    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
+    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 &&
+           g->oh == g->h && g->ow == g->w;
 }
 
 typedef struct conv_job {

@@ -94,7 +94,9 @@ const char *vn__gemm_backend(void);
 /* ---- convolution (conv.c, im2col.c, depthwise.c) ----------------------- */
 
 /* Geometry of a 2-D convolution (cross-correlation) of an [n, c, h, w] input
- * with a [k, c/groups, kh, kw] weight into an [n, k, oh, ow] output. */
+ * with a [k, c/groups, kh, kw] weight into an [n, k, oh, ow] output. ph / pw
+ * pad the top / left; the padding at the bottom / right is whatever oh / ow
+ * imply (asymmetric padding needs no field of its own). */
 typedef struct vn__conv_geom {
     int64_t n, c, h, w;          /* input */
     int64_t k, oh, ow;           /* output channels and size */
@@ -184,11 +186,52 @@ void vn__dropout_mask(float *mask, int64_t samples, int64_t per_sample, float p,
 /* Copy n floats in parallel. */
 void vn__copy(const float *x, float *y, int64_t n);
 
+/* ---- broadcasting (broadcast.c; the element-wise layers) --------------- */
+
+/* Shapes here are per sample, right-aligned numpy style (missing leading
+ * dims count as 1); the batch n is prepended to every operand. An operand
+ * rank < 0 means "no such operand" (its data is not read). */
+typedef enum vn__binop {
+    VN__BIN_ADD = 0,
+    VN__BIN_SUB = 1,
+    VN__BIN_MUL = 2,
+    VN__BIN_DIV = 3,
+    VN__BIN_COPY = 4          /* y = a broadcast to y's shape (b unused) */
+} vn__binop;
+/* The broadcast of shapes a and b into y (rank max(na, nb)); false when
+ * some dim pair is neither equal nor has a 1. */
+bool vn__bcast_shape(int na, const int64_t *a, int nb, const int64_t *b, int *ny, int64_t *y);
+/* y = a op b, y of shape ys = the broadcast of as and bs. y may alias an
+ * operand of y's own shape. */
+void vn__bcast_forward(vn__binop op, int64_t n, int ny, const int64_t *ys, int na,
+                       const int64_t *as, const float *a, int nb, const int64_t *bs,
+                       const float *b, float *y);
+/* dx (overwritten, the shape of operand `which`, 0 = a, 1 = b) = the
+ * gradient of sum(dy * (a op b)) with respect to that operand: the
+ * derivative times dy, summed (in double) over the dims along which it was
+ * broadcast. Operand data not needed by the derivative may be NULL (ADD
+ * with which = 0 and nb = -1 reduces dy to a's shape). */
+void vn__bcast_backward(vn__binop op, int which, int64_t n, int ny, const int64_t *ys, int na,
+                        const int64_t *as, const float *a, int nb, const int64_t *bs,
+                        const float *b, const float *dy, float *dx);
+/* Batched matrix products Y[t] = A[ia(t)] B[ib(t)] (m x k times k x q) where
+ * the leading "batch" dims of A (ab), B (bb) broadcast to yb as above. */
+void vn__bcast_matmul_forward(int64_t n, int nyb, const int64_t *yb, int nab, const int64_t *ab,
+                              int nbb, const int64_t *bb, int64_t m, int64_t k, int64_t q,
+                              const float *a, const float *b, float *y);
+/* Their gradients, overwritten into da / db (either may be NULL), summed
+ * over broadcast batch dims. */
+void vn__bcast_matmul_backward(int64_t n, int nyb, const int64_t *yb, int nab, const int64_t *ab,
+                               int nbb, const int64_t *bb, int64_t m, int64_t k, int64_t q,
+                               const float *a, const float *b, const float *dy, float *da,
+                               float *db);
+
 /* ---- pooling (pooling.c) ----------------------------------------------- */
 
 typedef struct vn__pool_geom {
     int64_t n, c, h, w, oh, ow;
     int kh, kw, sh, sw, ph, pw, dh, dw;
+    int ph_end, pw_end;       /* bottom / right padding (the avg divisor's clip) */
     bool count_include_pad;   /* avg pool divisor */
 } vn__pool_geom;
 /* Max pool; padding is -inf. When argmax is not NULL it receives, per
@@ -233,5 +276,63 @@ void vn__upsample_forward(bool bilinear, int s, int64_t planes, int64_t h, int64
 /* The adjoint: dx (overwritten) from dy. */
 void vn__upsample_backward(bool bilinear, int s, int64_t planes, int64_t h, int64_t w,
                            const float *dy, float *dx);
+
+/* ---- pad and resize (pad.c, resize.c; helper "layers-geometry") ------- */
+
+typedef enum vn__pad_mode {
+    VN__PAD_CONSTANT = 0,
+    VN__PAD_REFLECT = 1,     /* x[-1] = x[1]; pads smaller than the axis */
+    VN__PAD_EDGE = 2         /* x[-1] = x[0] */
+} vn__pad_mode;
+/* The input index of each of the `out` output indices of one axis padded
+ * by `begin` in front (negative crops): reflected / clamped, or -1 where a
+ * constant pad goes. */
+void vn__pad_map(vn__pad_mode mode, int64_t in, int64_t out, int64_t begin, int64_t *map);
+/* `outer` samples of shape in[0..ndim) padded to out[0..ndim) through the
+ * per-axis maps (ndim >= 1), `value` where a map says -1. */
+#define VN__PAD_MAX_RANK 8
+typedef struct vn__pad_geom {
+    int64_t outer;
+    int ndim;
+    int64_t in[VN__PAD_MAX_RANK], out[VN__PAD_MAX_RANK];
+    const int64_t *map[VN__PAD_MAX_RANK];
+    float value;
+} vn__pad_geom;
+void vn__pad_forward(const vn__pad_geom *g, const float *x, float *y);
+/* dx (overwritten) = the adjoint of the forward applied to dy. */
+void vn__pad_backward(const vn__pad_geom *g, const float *dy, float *dx);
+
+typedef enum vn__resize_coord {
+    VN__RESIZE_HALF_PIXEL = 0,
+    VN__RESIZE_PYTORCH_HALF_PIXEL = 1,
+    VN__RESIZE_ALIGN_CORNERS = 2,
+    VN__RESIZE_ASYMMETRIC = 3,
+    VN__RESIZE_TF_HALF_PIXEL_FOR_NN = 4
+} vn__resize_coord;
+typedef enum vn__resize_round {
+    VN__RESIZE_ROUND_PREFER_FLOOR = 0,
+    VN__RESIZE_ROUND_PREFER_CEIL = 1,
+    VN__RESIZE_FLOOR = 2,
+    VN__RESIZE_CEIL = 3
+} vn__resize_round;
+/* Output index -> input indices and weights along one axis (nearest:
+ * i1 == i0, w0 = 1, w1 = 0). */
+typedef struct vn__resize_tap {
+    int64_t i0, i1;
+    float w0, w1;
+} vn__resize_tap;
+/* The taps of one axis of ONNX Resize-13 from `in` to `out` elements;
+ * scale <= 0 means out / in. */
+void vn__resize_taps(bool nearest, vn__resize_coord coord, vn__resize_round round, int64_t in,
+                     int64_t out, double scale, vn__resize_tap *taps);
+typedef struct vn__resize_geom {
+    int64_t planes, h, w, oh, ow;
+    bool nearest;
+    const vn__resize_tap *th, *tw;   /* oh and ow taps */
+} vn__resize_geom;
+/* [planes, h, w] -> [planes, oh, ow]. */
+void vn__resize_forward(const vn__resize_geom *g, const float *x, float *y);
+/* dx (overwritten) = the adjoint applied to dy. */
+void vn__resize_backward(const vn__resize_geom *g, const float *dy, float *dx);
 
 #endif /* VN_KERNELS_H */

@@ -1,15 +1,18 @@
 /*
  * pooling.c - max, average and adaptive-average pooling over the planes of
- * an NCHW tensor, forward and backward, as PyTorch defines them
- * (ceil_mode=False):
+ * an NCHW tensor, forward and backward, as PyTorch and ONNX define them
+ * (padding ph / pw before, ph_end / pw_end after; the output size, which
+ * the caller chose with or without ceil_mode, may leave the last windows
+ * hanging over the padded end):
  *
  * - max: padding counts as -inf; the gradient goes to the arg-max of each
  *   window (the first in row-major order on ties), overlapping windows
  *   accumulate.
  * - average: zero padding; the divisor is kh*kw with count_include_pad,
  *   else the number of window cells inside the image. PyTorch clips the
- *   window to the padded image first (hend = min(hstart + k, h + p)), which
- *   only matters when the padded border is narrower than the window.
+ *   window to the padded image first (hend = min(hstart + k, h + p_end)),
+ *   so the divisor counts explicit padding but never the ceil_mode
+ *   overhang past it.
  * - adaptive average: output (i, j) averages rows floor(i*h/oh) ..
  *   ceil((i+1)*h/oh)-1 and the columns likewise.
  *
@@ -160,7 +163,11 @@ max_planes_padded(const pool_job *j, int64_t begin, int64_t end)
 VN_SIMD_CLONES static void max_forward_planes(void *arg, int64_t begin, int64_t end)
 {
     const pool_job *j = arg;
-    if (j->g->ph == 0 && j->g->pw == 0)
+    const vn__pool_geom *g = j->g;
+    bool inside = g->ph == 0 && g->pw == 0 &&
+                  (g->oh - 1) * g->sh + (int64_t)(g->kh - 1) * g->dh < g->h &&
+                  (g->ow - 1) * g->sw + (int64_t)(g->kw - 1) * g->dw < g->w;
+    if (inside)
         max_planes_inside(j, begin, end);
     else
         max_planes_padded(j, begin, end);
@@ -204,7 +211,7 @@ static window avg_window(const vn__pool_geom *g, int64_t oh, int64_t ow)
 {
     window wd;
     int64_t hs = oh * g->sh - g->ph, ws = ow * g->sw - g->pw;
-    int64_t he = VN_MIN(hs + g->kh, g->h + g->ph), we = VN_MIN(ws + g->kw, g->w + g->pw);
+    int64_t he = VN_MIN(hs + g->kh, g->h + g->ph_end), we = VN_MIN(ws + g->kw, g->w + g->pw_end);
     int64_t padded = (he - hs) * (we - ws);
     wd.h0 = VN_MAX(hs, (int64_t)0);
     wd.w0 = VN_MAX(ws, (int64_t)0);

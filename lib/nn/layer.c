@@ -179,36 +179,60 @@ vn_status vn__layer_same_shape(const vn__layer *l, int nin, const vn__shape *in,
     return VN_OK;
 }
 
-vn_status vn__layer_read_window(vn__attrs *a, int k[2], int stride[2], int pad[2], int dilation[2])
+vn_status vn__layer_read_window(vn__attrs *a, vn__window *w, bool dilation)
 {
-    VN_TRY(vn__attr_pair(a, "k", true, 0, 1, 1 << 12, k));
-    VN_TRY(vn__attr_pair(a, "stride", false, 0, 1, 1 << 12, stride));
-    VN_TRY(vn__attr_pair(a, "pad", false, 0, 0, 1 << 12, pad));
+    VN_TRY(vn__attr_pair(a, "k", true, 0, 1, 1 << 12, w->k));
+    VN_TRY(vn__attr_pair(a, "stride", false, 0, 1, 1 << 12, w->stride));
+    VN_TRY(vn__attr_pair(a, "pad", false, 0, 0, 1 << 12, w->pad));
+    VN_TRY(vn__attr_pair(a, "pad_end", false, -1, 0, 1 << 12, w->pad_end));
+    w->dilation[0] = w->dilation[1] = 1;
     if (dilation)
-        VN_TRY(vn__attr_pair(a, "dilation", false, 1, 1, 1 << 12, dilation));
+        VN_TRY(vn__attr_pair(a, "dilation", false, 1, 1, 1 << 12, w->dilation));
+    VN_TRY(vn__attr_bool(a, "ceil_mode", false, &w->ceil_mode));
     for (int i = 0; i < 2; i++) {
-        if (stride[i] == 0)
-            stride[i] = k[i];
-        int eff = (dilation ? dilation[i] : 1) * (k[i] - 1) + 1;
-        if (2 * pad[i] > eff)
+        if (w->stride[i] == 0)
+            w->stride[i] = w->k[i];
+        if (w->pad_end[i] < 0)
+            w->pad_end[i] = w->pad[i];
+        int eff = w->dilation[i] * (w->k[i] - 1) + 1;
+        if (w->pad[i] >= eff)
             return vn__error(VN_ERR_INVALID_ARG,
-                             "%s: pad=%d is more than half the %d-wide window", a->who, pad[i],
-                             eff);
+                             "%s: pad=%d is not smaller than the %d-wide window", a->who,
+                             w->pad[i], eff);
+        if (w->pad_end[i] >= eff)
+            return vn__error(VN_ERR_INVALID_ARG,
+                             "%s: pad_end=%d is not smaller than the %d-wide window", a->who,
+                             w->pad_end[i], eff);
     }
     return VN_OK;
 }
 
-vn_status vn__layer_window_shape(const char *who, int nin, const vn__shape *in, const int k[2],
-                                 const int stride[2], const int pad[2], const int dilation[2],
-                                 vn__shape *out)
+int64_t vn__window_out_size(int64_t in, int k, int s, int pb, int pe, int d, bool ceil_mode)
+{
+    int64_t num = in + (int64_t)pb + pe - (int64_t)d * (k - 1) - 1;
+    if (num < 0 || s <= 0)
+        return 0;
+    if (!ceil_mode)
+        return num / s + 1;
+    int64_t out = (num + s - 1) / s + 1;
+    /* the last window must start inside the input or the leading padding */
+    if ((out - 1) * s >= in + pb)
+        out--;
+    return out;
+}
+
+vn_status vn__layer_window_shape(const char *who, int nin, const vn__shape *in,
+                                 const vn__window *w, vn__shape *out)
 {
     VN_TRY(vn__layer_check_inputs(who, nin, 1, 1));
     VN_TRY(vn__layer_check_chw(who, &in[0]));
-    int64_t oh = vn__conv_out_size(in[0].d[1], k[0], stride[0], pad[0], dilation ? dilation[0] : 1);
-    int64_t ow = vn__conv_out_size(in[0].d[2], k[1], stride[1], pad[1], dilation ? dilation[1] : 1);
+    int64_t oh = vn__window_out_size(in[0].d[1], w->k[0], w->stride[0], w->pad[0], w->pad_end[0],
+                                     w->dilation[0], w->ceil_mode);
+    int64_t ow = vn__window_out_size(in[0].d[2], w->k[1], w->stride[1], w->pad[1], w->pad_end[1],
+                                     w->dilation[1], w->ceil_mode);
     if (oh <= 0 || ow <= 0)
         return vn__error(VN_ERR_SHAPE, "%s: a %dx%d window does not fit a %lldx%lld input", who,
-                         k[0], k[1], (long long)in[0].d[1], (long long)in[0].d[2]);
+                         w->k[0], w->k[1], (long long)in[0].d[1], (long long)in[0].d[2]);
     out->ndim = 3;
     out->d[0] = in[0].d[0];
     out->d[1] = oh;
@@ -216,8 +240,8 @@ vn_status vn__layer_window_shape(const char *who, int nin, const vn__shape *in, 
     return VN_OK;
 }
 
-void vn__layer_pool_geom(vn__pool_geom *g, const vn_tensor *x, const vn_tensor *y, const int k[2],
-                         const int stride[2], const int pad[2], const int dilation[2])
+void vn__layer_pool_geom(vn__pool_geom *g, const vn_tensor *x, const vn_tensor *y,
+                         const vn__window *w)
 {
     g->n = x->shape[0];
     g->c = x->shape[1];
@@ -225,13 +249,28 @@ void vn__layer_pool_geom(vn__pool_geom *g, const vn_tensor *x, const vn_tensor *
     g->w = x->shape[3];
     g->oh = y->shape[2];
     g->ow = y->shape[3];
-    g->kh = k[0];
-    g->kw = k[1];
-    g->sh = stride[0];
-    g->sw = stride[1];
-    g->ph = pad[0];
-    g->pw = pad[1];
-    g->dh = dilation ? dilation[0] : 1;
-    g->dw = dilation ? dilation[1] : 1;
+    g->kh = w->k[0];
+    g->kw = w->k[1];
+    g->sh = w->stride[0];
+    g->sw = w->stride[1];
+    g->ph = w->pad[0];
+    g->pw = w->pad[1];
+    g->ph_end = w->pad_end[0];
+    g->pw_end = w->pad_end[1];
+    g->dh = w->dilation[0];
+    g->dw = w->dilation[1];
     g->count_include_pad = true;
+}
+
+void vn__layer_window_attrs(const vn__window *w, vn__strbuf *sb, bool dilation)
+{
+    vn__strbuf_pair(sb, "k", w->k);
+    vn__strbuf_pair(sb, "stride", w->stride);
+    vn__strbuf_pair(sb, "pad", w->pad);
+    if (w->pad_end[0] != w->pad[0] || w->pad_end[1] != w->pad[1])
+        vn__strbuf_pair(sb, "pad_end", w->pad_end);
+    if (dilation)
+        vn__strbuf_pair(sb, "dilation", w->dilation);
+    if (w->ceil_mode)
+        vn__strbuf_printf(sb, " ceil_mode=1");
 }

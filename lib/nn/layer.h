@@ -154,17 +154,33 @@ vn_status vn__layer_check_inputs(const char *who, int nin, int min, int max);
 /* Check that an input is an image [C, H, W]. */
 vn_status vn__layer_check_chw(const char *who, const vn__shape *in);
 
-/* Pooling windows: k (required), stride (default k), pad (default 0, at
- * most half the effective window as PyTorch requires), dilation (default
- * 1, only when `dilation` is not NULL). */
-vn_status vn__layer_read_window(vn__attrs *a, int k[2], int stride[2], int pad[2], int dilation[2]);
+/* A pooling window: k (required), stride (default k), pad (top / left,
+ * default 0) and pad_end (bottom / right, default = pad) each smaller than
+ * the effective window (PyTorch asks for at most half; ONNX allows more),
+ * dilation (default 1, only when the layer reads it), ceil_mode (default
+ * 0; 1: output sizes rounded up, the last window starting inside the
+ * input or the leading padding, as PyTorch and ONNX do). */
+typedef struct vn__window {
+    int k[2], stride[2], pad[2], pad_end[2], dilation[2];
+    bool ceil_mode;
+} vn__window;
+
+/* Read a window's attributes; `dilation` says whether the key exists. */
+vn_status vn__layer_read_window(vn__attrs *a, vn__window *w, bool dilation);
+/* Output size of one axis of a window (or convolution) with padding pb
+ * before and pe after: floor((in + pb + pe - d(k-1) - 1)/s) + 1, or with
+ * ceil_mode rounded up and then one less when the last window would start
+ * past the input and the leading padding. <= 0 when nothing fits. */
+int64_t vn__window_out_size(int64_t in, int k, int s, int pb, int pe, int d, bool ceil_mode);
 /* The per-sample output shape of a pooling window on an image input. */
-vn_status vn__layer_window_shape(const char *who, int nin, const vn__shape *in, const int k[2],
-                                 const int stride[2], const int pad[2], const int dilation[2],
-                                 vn__shape *out);
+vn_status vn__layer_window_shape(const char *who, int nin, const vn__shape *in,
+                                 const vn__window *w, vn__shape *out);
 /* Fill a pooling geometry for input x and output y. */
-void vn__layer_pool_geom(vn__pool_geom *g, const vn_tensor *x, const vn_tensor *y, const int k[2],
-                         const int stride[2], const int pad[2], const int dilation[2]);
+void vn__layer_pool_geom(vn__pool_geom *g, const vn_tensor *x, const vn_tensor *y,
+                         const vn__window *w);
+/* Append the window's attributes: k, stride, pad, pad_end (only when it
+ * differs from pad), dilation (when `dilation`), ceil_mode (only when 1). */
+void vn__layer_window_attrs(const vn__window *w, vn__strbuf *sb, bool dilation);
 
 /* Shape-preserving layers (activations, dropout, batch-norm): out = in[0]. */
 vn_status vn__layer_same_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out);

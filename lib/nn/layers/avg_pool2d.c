@@ -1,28 +1,33 @@
 /*
- * avg_pool2d.c - average pooling, PyTorch nn.AvgPool2d (ceil_mode=False):
- * zero padding; the divisor is the window size with count_include_pad=1
- * (PyTorch's default), else the number of cells inside the image.
+ * avg_pool2d.c - average pooling, PyTorch nn.AvgPool2d / ONNX AveragePool:
+ * zero padding; the divisor with count_include_pad=1 (PyTorch's default)
+ * is the window clipped to the padded image (explicit padding counts, the
+ * ceil_mode overhang past it never does), else the number of cells inside
+ * the image.
  *
- * Attributes: k (required), stride (default k), pad (0, at most half the
- * window), count_include_pad (1).
+ * Attributes: k (required), stride (default k), pad (0, smaller than the
+ * window; top / left), pad_end (default pad; bottom / right, smaller than
+ * the window), count_include_pad (1), ceil_mode (0; 1 rounds the output
+ * size up, the last window starting inside the input or the leading
+ * padding).
  */
 #include "nn/layers/layers.h"
 
 typedef struct avg_pool {
     vn__layer base;
-    int k[2], stride[2], pad[2];
+    vn__window win;
     bool include_pad;
 } avg_pool;
 
 static vn_status ap_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out)
 {
     const avg_pool *p = (const avg_pool *)l;
-    return vn__layer_window_shape(l->who, nin, in, p->k, p->stride, p->pad, NULL, out);
+    return vn__layer_window_shape(l->who, nin, in, &p->win, out);
 }
 
 static void geom(const avg_pool *p, const vn_tensor *x, const vn_tensor *y, vn__pool_geom *g)
 {
-    vn__layer_pool_geom(g, x, y, p->k, p->stride, p->pad, NULL);
+    vn__layer_pool_geom(g, x, y, &p->win);
     g->count_include_pad = p->include_pad;
 }
 
@@ -55,10 +60,14 @@ static vn_status ap_backward(vn__layer *l, const vn__run *run, int nin,
 static void ap_attrs(const vn__layer *l, vn__strbuf *sb)
 {
     const avg_pool *p = (const avg_pool *)l;
-    vn__strbuf_pair(sb, "k", p->k);
-    vn__strbuf_pair(sb, "stride", p->stride);
-    vn__strbuf_pair(sb, "pad", p->pad);
+    vn__strbuf_pair(sb, "k", p->win.k);
+    vn__strbuf_pair(sb, "stride", p->win.stride);
+    vn__strbuf_pair(sb, "pad", p->win.pad);
+    if (p->win.pad_end[0] != p->win.pad[0] || p->win.pad_end[1] != p->win.pad[1])
+        vn__strbuf_pair(sb, "pad_end", p->win.pad_end);
     vn__strbuf_printf(sb, " count_include_pad=%d", p->include_pad ? 1 : 0);
+    if (p->win.ceil_mode)
+        vn__strbuf_printf(sb, " ceil_mode=1");
 }
 
 static int64_t ap_flops(const vn__layer *l, int nin, const vn__shape *in, const vn__shape *out)
@@ -66,7 +75,7 @@ static int64_t ap_flops(const vn__layer *l, int nin, const vn__shape *in, const 
     (void)nin;
     (void)in;
     const avg_pool *p = (const avg_pool *)l;
-    return vn__shape_count(out) * p->k[0] * p->k[1];
+    return vn__shape_count(out) * p->win.k[0] * p->win.k[1];
 }
 
 static const vn__layer_ops avg_pool2d_ops = {
@@ -84,7 +93,7 @@ vn_status vn__avg_pool2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__
     if (!p)
         return VN_ERR_NOMEM;
     vn__shape os;
-    vn_status s = vn__layer_read_window(a, p->k, p->stride, p->pad, NULL);
+    vn_status s = vn__layer_read_window(a, &p->win, false);
     if (s == VN_OK)
         s = vn__attr_bool(a, "count_include_pad", true, &p->include_pad);
     if (s == VN_OK)

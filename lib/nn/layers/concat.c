@@ -1,10 +1,16 @@
 /*
- * concat.c - concatenation of two or more inputs along the channel axis
- * (dim 1 of [N, C, ...]), torch.cat(dim=1): `concat name=cat
- * inputs=branch1,branch2`. The other dimensions must match. Each input's
- * gradient is its slice of the output's.
+ * concat.c - concatenation of two or more inputs along one axis,
+ * torch.cat(dim): `concat name=cat inputs=branch1,branch2` (channels, dim
+ * 1, by default). The inputs have one rank and the other dimensions must
+ * match. Each input's gradient is its slice of the output's.
  *
- * Attribute: dim (1; other axes are refused with VN_ERR_UNSUPPORTED).
+ * Attribute: dim (1): any axis 1..rank of [N, ...] (the batch is dim 0), a
+ * negative one counting from the end as in torch. dim=0, the batch, is
+ * refused with VN_ERR_UNSUPPORTED. attrs prints the resolved positive dim.
+ *
+ * Viewing each input as [outer, chunk] with outer = the product of the dims
+ * before `dim` (batch included), output row o is the inputs' rows o side by
+ * side.
  */
 #include "nn/layers/layers.h"
 
@@ -12,48 +18,57 @@
 
 #define CONCAT_MAX_INPUTS 64
 
+typedef struct concat {
+    vn__layer base;
+    int dim;              /* 1..rank, batch = 0 */
+} concat;
+
 static vn_status cat_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out)
 {
     VN_TRY(vn__layer_check_inputs(l->who, nin, 2, CONCAT_MAX_INPUTS));
+    const int ax = ((const concat *)l)->dim - 1;   /* per-sample axis */
     *out = in[0];
     for (int i = 1; i < nin; i++) {
-        bool fits = in[i].ndim == in[0].ndim && in[0].ndim >= 1;
-        for (int d = 1; fits && d < in[0].ndim; d++)
-            fits = in[i].d[d] == in[0].d[d];
+        bool fits = in[i].ndim == in[0].ndim && ax < in[0].ndim;
+        for (int d = 0; fits && d < in[0].ndim; d++)
+            fits = d == ax || in[i].d[d] == in[0].d[d];
         if (!fits) {
             char a[96], b[96];
             return vn__error(VN_ERR_SHAPE,
-                             "%s: input %d is %s, input 1 is %s; all but the channels must match",
+                             "%s: input %d is %s, input 1 is %s; all but dim %d must match",
                              l->who, i + 1, vn__shape_fmt(&in[i], a, sizeof a),
-                             vn__shape_fmt(&in[0], b, sizeof b));
+                             vn__shape_fmt(&in[0], b, sizeof b), ax + 1);
         }
-        out->d[0] += in[i].d[0];
+        out->d[ax] += in[i].d[ax];
     }
     return VN_OK;
 }
 
-/* Per sample, input i occupies `len[i]` floats starting at `off[i]` of the
- * output's `total`. */
-static void layout(int nin, const vn_tensor *const *in, int64_t *len, int64_t *off, int64_t *total)
+/* Per row of the [outer, ...] view, input i occupies `len[i]` floats
+ * starting at `off[i]` of the output's `total`; returns outer. */
+static int64_t layout(int dim, int nin, const vn_tensor *const *in, int64_t *len, int64_t *off,
+                      int64_t *total)
 {
-    int64_t n = in[0]->shape[0], t = 0;
+    int64_t outer = 1, t = 0;
+    for (int d = 0; d < dim; d++)
+        outer *= in[0]->shape[d];
     for (int i = 0; i < nin; i++) {
-        len[i] = n ? (int64_t)in[i]->numel / n : 0;
+        len[i] = outer ? (int64_t)in[i]->numel / outer : 0;
         off[i] = t;
         t += len[i];
     }
     *total = t;
+    return outer;
 }
 
 static vn_status cat_forward(vn__layer *l, const vn__run *run, int nin,
                              const vn_tensor *const *in, vn_tensor *out)
 {
-    (void)l;
     (void)run;
     int64_t len[CONCAT_MAX_INPUTS], off[CONCAT_MAX_INPUTS], total;
-    layout(nin, in, len, off, &total);
+    int64_t outer = layout(((const concat *)l)->dim, nin, in, len, off, &total);
     float *y = vn__f32(out);
-    for (int64_t s = 0; s < out->shape[0]; s++)
+    for (int64_t s = 0; s < outer; s++)
         for (int i = 0; i < nin; i++)
             memcpy(y + s * total + off[i], vn__cf32(in[i]) + s * len[i],
                    (size_t)len[i] * sizeof(float));
@@ -64,16 +79,16 @@ static vn_status cat_backward(vn__layer *l, const vn__run *run, int nin,
                               const vn_tensor *const *in, const vn_tensor *out,
                               const vn_tensor *dout, vn_tensor *const *din, bool param_grads)
 {
-    (void)l;
     (void)run;
+    (void)out;
     (void)param_grads;
     int64_t len[CONCAT_MAX_INPUTS], off[CONCAT_MAX_INPUTS], total;
-    layout(nin, in, len, off, &total);
+    int64_t outer = layout(((const concat *)l)->dim, nin, in, len, off, &total);
     const float *dy = vn__cf32(dout);
     for (int i = 0; i < nin; i++) {
         if (!din[i])
             continue;
-        for (int64_t s = 0; s < out->shape[0]; s++)
+        for (int64_t s = 0; s < outer; s++)
             memcpy(vn__f32(din[i]) + s * len[i], dy + s * total + off[i],
                    (size_t)len[i] * sizeof(float));
     }
@@ -82,8 +97,7 @@ static vn_status cat_backward(vn__layer *l, const vn__run *run, int nin,
 
 static void cat_attrs(const vn__layer *l, vn__strbuf *sb)
 {
-    (void)l;
-    vn__strbuf_printf(sb, " dim=1");
+    vn__strbuf_printf(sb, " dim=%d", ((const concat *)l)->dim);
 }
 
 static const vn__layer_ops concat_ops = {
@@ -96,19 +110,19 @@ static const vn__layer_ops concat_ops = {
 
 vn_status vn__concat_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out)
 {
-    int64_t dim;
-    VN_TRY(vn__attr_int(a, "dim", false, 1, -8, 8, &dim));
-    if (dim != 1)
-        return vn__error(VN_ERR_UNSUPPORTED, "%s: only dim=1 (channels) is supported", a->who);
-    vn__layer *l = vn__layer_alloc(sizeof *l, &concat_ops, a->who);
-    if (!l)
+    int dim;
+    VN_TRY(vn__layer_check_inputs(a->who, nin, 2, CONCAT_MAX_INPUTS));
+    VN_TRY(vn__layer_read_dim(a, &in[0], &dim));
+    concat *c = (concat *)vn__layer_alloc(sizeof *c, &concat_ops, a->who);
+    if (!c)
         return VN_ERR_NOMEM;
+    c->dim = dim;
     vn__shape os;
-    vn_status s = cat_shape(l, nin, in, &os);
+    vn_status s = cat_shape(&c->base, nin, in, &os);
     if (s != VN_OK) {
-        vn__layer_destroy(l);
+        vn__layer_destroy(&c->base);
         return s;
     }
-    *out = l;
+    *out = &c->base;
     return VN_OK;
 }

@@ -3,8 +3,9 @@
  * cross-correlation with zero padding.
  *
  * Attributes: out (output channels, required), k (kernel, "3" or "3,5",
- * required), stride (1), pad (0), dilation (1), groups (1; groups equal to
- * the input channels is depthwise), bias (1).
+ * required), stride (1), pad (0; top / left), pad_end (default pad; bottom
+ * / right, ONNX's asymmetric pads), dilation (1), groups (1; groups equal
+ * to the input channels is depthwise), bias (1).
  *
  * Parameters: weight [out, C/groups, kh, kw] (OIHW), bias [out]; both
  * initialised U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in =
@@ -17,7 +18,7 @@
 
 typedef struct conv2d {
     vn__layer base;
-    int out, k[2], stride[2], pad[2], dilation[2], groups;
+    int out, k[2], stride[2], pad[2], pad_end[2], dilation[2], groups;
     bool bias;
 } conv2d;
 
@@ -29,8 +30,10 @@ static vn_status conv_shape(const vn__layer *l, int nin, const vn__shape *in, vn
     if (in[0].d[0] % c->groups != 0)
         return vn__error(VN_ERR_SHAPE, "%s: input has %lld channels, not a multiple of groups=%d",
                          l->who, (long long)in[0].d[0], c->groups);
-    int64_t oh = vn__conv_out_size(in[0].d[1], c->k[0], c->stride[0], c->pad[0], c->dilation[0]);
-    int64_t ow = vn__conv_out_size(in[0].d[2], c->k[1], c->stride[1], c->pad[1], c->dilation[1]);
+    int64_t oh = vn__window_out_size(in[0].d[1], c->k[0], c->stride[0], c->pad[0], c->pad_end[0],
+                                     c->dilation[0], false);
+    int64_t ow = vn__window_out_size(in[0].d[2], c->k[1], c->stride[1], c->pad[1], c->pad_end[1],
+                                     c->dilation[1], false);
     if (oh <= 0 || ow <= 0)
         return vn__error(VN_ERR_SHAPE,
                          "%s: a %dx%d kernel (dilation %d,%d, padding %d,%d) does not fit a "
@@ -96,6 +99,8 @@ static void conv_attrs(const vn__layer *l, vn__strbuf *sb)
     vn__strbuf_pair(sb, "k", c->k);
     vn__strbuf_pair(sb, "stride", c->stride);
     vn__strbuf_pair(sb, "pad", c->pad);
+    if (c->pad_end[0] != c->pad[0] || c->pad_end[1] != c->pad[1])
+        vn__strbuf_pair(sb, "pad_end", c->pad_end);
     vn__strbuf_pair(sb, "dilation", c->dilation);
     vn__strbuf_printf(sb, " groups=%d bias=%d", c->groups, c->bias ? 1 : 0);
 }
@@ -125,6 +130,10 @@ static vn_status conv_read(conv2d *c, vn__attrs *a)
     VN_TRY(vn__attr_pair(a, "k", true, 0, 1, 1 << 12, c->k));
     VN_TRY(vn__attr_pair(a, "stride", false, 1, 1, 1 << 12, c->stride));
     VN_TRY(vn__attr_pair(a, "pad", false, 0, 0, 1 << 12, c->pad));
+    VN_TRY(vn__attr_pair(a, "pad_end", false, -1, 0, 1 << 12, c->pad_end));
+    for (int i = 0; i < 2; i++)
+        if (c->pad_end[i] < 0)
+            c->pad_end[i] = c->pad[i];
     VN_TRY(vn__attr_pair(a, "dilation", false, 1, 1, 1 << 12, c->dilation));
     VN_TRY(vn__attr_int(a, "groups", false, 1, 1, 1 << 20, &groups));
     VN_TRY(vn__attr_bool(a, "bias", true, &c->bias));

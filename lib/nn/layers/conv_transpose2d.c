@@ -7,10 +7,12 @@
  * conv2d's forward, weight gradient = conv2d's weight gradient with x and
  * dy swapped.
  *
- * Attributes: out (required), k (required), stride (1), pad (0),
- * output_pad (0; extra rows / columns at the bottom / right, smaller than
- * the stride or the dilation), dilation (1), groups (1), bias (1).
- * Output size (H-1)*stride - 2*pad + dilation*(k-1) + output_pad + 1.
+ * Attributes: out (required), k (required), stride (1), pad (0; rows /
+ * columns cut from the top / left), pad_end (default pad; cut from the
+ * bottom / right, ONNX's asymmetric pads), output_pad (0; extra rows /
+ * columns at the bottom / right, smaller than the stride or the dilation),
+ * dilation (1), groups (1), bias (1).
+ * Output size (H-1)*stride - pad - pad_end + dilation*(k-1) + output_pad + 1.
  *
  * Parameters: weight [C, out/groups, kh, kw] (PyTorch's layout), bias [out];
  * initialised like PyTorch, U(+-1/sqrt(fan_in)) with fan_in =
@@ -21,7 +23,7 @@
 
 typedef struct convt {
     vn__layer base;
-    int out, k[2], stride[2], pad[2], opad[2], dilation[2], groups;
+    int out, k[2], stride[2], pad[2], pad_end[2], opad[2], dilation[2], groups;
     bool bias;
 } convt;
 
@@ -35,7 +37,7 @@ static vn_status convt_shape(const vn__layer *l, int nin, const vn__shape *in, v
                          l->who, (long long)in[0].d[0], c->groups);
     int64_t size[2];
     for (int a = 0; a < 2; a++)
-        size[a] = (in[0].d[1 + a] - 1) * c->stride[a] - 2 * (int64_t)c->pad[a] +
+        size[a] = (in[0].d[1 + a] - 1) * c->stride[a] - (int64_t)c->pad[a] - c->pad_end[a] +
                   (int64_t)c->dilation[a] * (c->k[a] - 1) + c->opad[a] + 1;
     if (size[0] <= 0 || size[1] <= 0)
         return vn__error(VN_ERR_SHAPE, "%s: padding %d,%d leaves no output for a %lldx%lld input",
@@ -106,6 +108,8 @@ static void convt_attrs(const vn__layer *l, vn__strbuf *sb)
     vn__strbuf_pair(sb, "k", c->k);
     vn__strbuf_pair(sb, "stride", c->stride);
     vn__strbuf_pair(sb, "pad", c->pad);
+    if (c->pad_end[0] != c->pad[0] || c->pad_end[1] != c->pad[1])
+        vn__strbuf_pair(sb, "pad_end", c->pad_end);
     vn__strbuf_pair(sb, "output_pad", c->opad);
     vn__strbuf_pair(sb, "dilation", c->dilation);
     vn__strbuf_printf(sb, " groups=%d bias=%d", c->groups, c->bias ? 1 : 0);
@@ -136,6 +140,10 @@ static vn_status convt_read(convt *c, vn__attrs *a)
     VN_TRY(vn__attr_pair(a, "k", true, 0, 1, 1 << 12, c->k));
     VN_TRY(vn__attr_pair(a, "stride", false, 1, 1, 1 << 12, c->stride));
     VN_TRY(vn__attr_pair(a, "pad", false, 0, 0, 1 << 12, c->pad));
+    VN_TRY(vn__attr_pair(a, "pad_end", false, -1, 0, 1 << 12, c->pad_end));
+    for (int i = 0; i < 2; i++)
+        if (c->pad_end[i] < 0)
+            c->pad_end[i] = c->pad[i];
     VN_TRY(vn__attr_pair(a, "output_pad", false, 0, 0, 1 << 12, c->opad));
     VN_TRY(vn__attr_pair(a, "dilation", false, 1, 1, 1 << 12, c->dilation));
     VN_TRY(vn__attr_int(a, "groups", false, 1, 1, 1 << 20, &groups));

@@ -28,5 +28,34 @@ vn_status vn__flatten_create(vn__attrs *a, int nin, const vn__shape *in, vn__lay
 vn_status vn__upsample_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
 vn_status vn__add_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
 vn_status vn__concat_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+vn_status vn__mul_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+vn_status vn__sub_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+vn_status vn__div_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+vn_status vn__constant_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+vn_status vn__clip_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+vn_status vn__matmul_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+vn_status vn__reshape_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+vn_status vn__pad_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+vn_status vn__resize_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+
+/* ---- shared by the element-wise layers -------------------------------- */
+
+/* The broadcasting element-wise layers (add.c): add (1..64 inputs) and
+ * mul / sub / div (2 inputs) are this with the kernel operator `op`. */
+vn_status vn__binary_create(const vn__layer_ops *ops, vn__binop op, vn__attrs *a, int nin,
+                            const vn__shape *in, vn__layer **out);
+vn_status vn__binary_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out);
+vn_status vn__binary_forward(vn__layer *l, const vn__run *run, int nin,
+                             const vn_tensor *const *in, vn_tensor *out);
+vn_status vn__binary_backward(vn__layer *l, const vn__run *run, int nin,
+                              const vn_tensor *const *in, const vn_tensor *out,
+                              const vn_tensor *dout, vn_tensor *const *din, bool param_grads);
+int64_t vn__binary_flops(const vn__layer *l, int nin, const vn__shape *in, const vn__shape *out);
+/* The `dim` attribute (default 1) against a per-sample shape (softmax.c):
+ * 1..rank, negative from the end; dim 0 (the batch) is VN_ERR_UNSUPPORTED,
+ * out of range VN_ERR_SHAPE. *dim gets the resolved 1..rank. */
+vn_status vn__layer_read_dim(vn__attrs *a, const vn__shape *in, int *dim);
+/* The required `shape` attribute (reshape.c): 1..VN_MAX_DIMS-1 dims >= 1. */
+vn_status vn__layer_read_shape(vn__attrs *a, vn__shape *s);
 
 #endif /* VN_NN_LAYERS_H */

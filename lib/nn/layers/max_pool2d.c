@@ -1,10 +1,12 @@
 /*
- * max_pool2d.c - max pooling, PyTorch nn.MaxPool2d (ceil_mode=False):
+ * max_pool2d.c - max pooling, PyTorch nn.MaxPool2d / ONNX MaxPool:
  * padding counts as -inf; the gradient goes to the arg-max of each window,
  * the first in row-major order on ties; overlapping windows accumulate.
  *
- * Attributes: k (required), stride (default k), pad (0, at most half the
- * window), dilation (1).
+ * Attributes: k (required), stride (default k), pad (0, smaller than the
+ * window; top / left), pad_end (default pad; bottom / right, smaller than
+ * the window), dilation (1), ceil_mode (0; 1 rounds the output size up,
+ * the last window starting inside the input or the leading padding).
  * A training forward records the arg-max of every output (int32, per
  * plane) for the backward pass.
  */
@@ -12,14 +14,14 @@
 
 typedef struct max_pool {
     vn__layer base;
-    int k[2], stride[2], pad[2], dilation[2];
+    vn__window win;
     vn_tensor *argmax;   /* [N, C, OH, OW] int32 from the last training forward */
 } max_pool;
 
 static vn_status mp_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out)
 {
     const max_pool *p = (const max_pool *)l;
-    return vn__layer_window_shape(l->who, nin, in, p->k, p->stride, p->pad, p->dilation, out);
+    return vn__layer_window_shape(l->who, nin, in, &p->win, out);
 }
 
 static vn_status mp_forward(vn__layer *l, const vn__run *run, int nin, const vn_tensor *const *in,
@@ -28,7 +30,7 @@ static vn_status mp_forward(vn__layer *l, const vn__run *run, int nin, const vn_
     (void)nin;
     max_pool *p = (max_pool *)l;
     vn__pool_geom g;
-    vn__layer_pool_geom(&g, in[0], out, p->k, p->stride, p->pad, p->dilation);
+    vn__layer_pool_geom(&g, in[0], out, &p->win);
     int32_t *am = NULL;
     if (run->training) {
         vn_status s = vn__tensor_ensure(&p->argmax, VN_I32, out->ndim, out->shape);
@@ -53,7 +55,7 @@ static vn_status mp_backward(vn__layer *l, const vn__run *run, int nin,
     if (!p->argmax || p->argmax->numel != out->numel)
         return vn__error(VN_ERR_INVALID_ARG, "%s: backward without a training forward", l->who);
     vn__pool_geom g;
-    vn__layer_pool_geom(&g, in[0], out, p->k, p->stride, p->pad, p->dilation);
+    vn__layer_pool_geom(&g, in[0], out, &p->win);
     vn__max_pool_backward(&g, vn__cf32(dout), p->argmax->data, vn__f32(din[0]));
     return VN_OK;
 }
@@ -61,10 +63,7 @@ static vn_status mp_backward(vn__layer *l, const vn__run *run, int nin,
 static void mp_attrs(const vn__layer *l, vn__strbuf *sb)
 {
     const max_pool *p = (const max_pool *)l;
-    vn__strbuf_pair(sb, "k", p->k);
-    vn__strbuf_pair(sb, "stride", p->stride);
-    vn__strbuf_pair(sb, "pad", p->pad);
-    vn__strbuf_pair(sb, "dilation", p->dilation);
+    vn__layer_window_attrs(&p->win, sb, true);
 }
 
 static int64_t mp_flops(const vn__layer *l, int nin, const vn__shape *in, const vn__shape *out)
@@ -72,7 +71,7 @@ static int64_t mp_flops(const vn__layer *l, int nin, const vn__shape *in, const 
     (void)nin;
     (void)in;
     const max_pool *p = (const max_pool *)l;
-    return vn__shape_count(out) * p->k[0] * p->k[1];
+    return vn__shape_count(out) * p->win.k[0] * p->win.k[1];
 }
 
 static void mp_destroy(vn__layer *l)
@@ -96,7 +95,7 @@ vn_status vn__max_pool2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__
     if (!p)
         return VN_ERR_NOMEM;
     vn__shape os;
-    vn_status s = vn__layer_read_window(a, p->k, p->stride, p->pad, p->dilation);
+    vn_status s = vn__layer_read_window(a, &p->win, true);
     if (s == VN_OK)
         s = mp_shape(&p->base, nin, in, &os);
     if (s != VN_OK) {

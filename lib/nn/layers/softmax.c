@@ -1,20 +1,42 @@
 /*
- * softmax.c - the softmax family over the channel / class axis (dim 1 of
- * [N, C, ...]): two layer types that differ only in the kernel's `log` flag.
+ * softmax.c - the softmax family over one axis of [N, ...] (by default the
+ * channel / class axis, dim 1): two layer types that differ only in the
+ * kernel's `log` flag.
  *
- * softmax:     PyTorch F.softmax(x, dim=1), computed as exp(x - max) / sum so
+ * softmax:     PyTorch F.softmax(x, dim), computed as exp(x - max) / sum so
  *              that a large logit cannot overflow; dx = y * (dy - sum(dy * y)).
- * log_softmax: PyTorch F.log_softmax(x, dim=1) = x - max - log(sum(exp(x -
+ * log_softmax: PyTorch F.log_softmax(x, dim) = x - max - log(sum(exp(x -
  *              max))); dx = dy - exp(y) * sum(dy).
  *
  * Both live in this file (an exception to one file per layer type) because
  * every line but the flag would otherwise be written twice.
  *
- * Attribute: dim (1; other axes are refused with VN_ERR_UNSUPPORTED).
+ * Attribute: dim (1): any axis 1..rank of [N, ...] (the batch is dim 0), a
+ * negative one counting from the end as in torch (-1 is the last). dim=0,
+ * the batch, is refused with VN_ERR_UNSUPPORTED. attrs prints the resolved
+ * positive dim. The tensor is viewed as [outer, dim, inner] for the kernel.
  */
 #include "nn/layers/layers.h"
 
+typedef struct softmax {
+    vn__layer base;
+    int dim;              /* 1..rank, batch = 0 */
+} softmax;
+
 static const vn__layer_ops log_softmax_ops;
+
+/* The [outer, mid, inner] view of x around axis dim. */
+static void view3(const vn_tensor *x, int dim, int64_t *outer, int64_t *mid, int64_t *inner)
+{
+    int64_t o = 1, i = 1;
+    for (int d = 0; d < dim; d++)
+        o *= x->shape[d];
+    for (int d = dim + 1; d < x->ndim; d++)
+        i *= x->shape[d];
+    *outer = o;
+    *mid = x->shape[dim];
+    *inner = i;
+}
 
 static bool is_log(const vn__layer *l)
 {
@@ -26,10 +48,9 @@ static vn_status sm_forward(vn__layer *l, const vn__run *run, int nin, const vn_
 {
     (void)run;
     (void)nin;
-    const vn_tensor *x = in[0];
-    int64_t n = x->shape[0], c = x->shape[1];
-    int64_t inner = (n * c != 0) ? (int64_t)x->numel / (n * c) : 0;
-    vn__softmax_forward(vn__cf32(x), vn__f32(out), n, c, inner, is_log(l));
+    int64_t outer, mid, inner;
+    view3(in[0], ((const softmax *)l)->dim, &outer, &mid, &inner);
+    vn__softmax_forward(vn__cf32(in[0]), vn__f32(out), outer, mid, inner, is_log(l));
     return VN_OK;
 }
 
@@ -41,17 +62,17 @@ static vn_status sm_backward(vn__layer *l, const vn__run *run, int nin,
     (void)nin;
     (void)in;
     (void)param_grads;
-    int64_t n = out->shape[0], c = out->shape[1];
+    int64_t outer, mid, inner;
+    view3(out, ((const softmax *)l)->dim, &outer, &mid, &inner);
     if (din[0])
-        vn__softmax_backward(vn__cf32(out), vn__cf32(dout), vn__f32(din[0]), n, c,
-                             (n * c != 0) ? (int64_t)out->numel / (n * c) : 0, is_log(l));
+        vn__softmax_backward(vn__cf32(out), vn__cf32(dout), vn__f32(din[0]), outer, mid, inner,
+                             is_log(l));
     return VN_OK;
 }
 
 static void sm_attrs(const vn__layer *l, vn__strbuf *sb)
 {
-    (void)l;
-    vn__strbuf_printf(sb, " dim=1");
+    vn__strbuf_printf(sb, " dim=%d", ((const softmax *)l)->dim);
 }
 
 static int64_t sm_flops(const vn__layer *l, int nin, const vn__shape *in, const vn__shape *out)
@@ -83,18 +104,16 @@ static const vn__layer_ops log_softmax_ops = {
 static vn_status create(const vn__layer_ops *ops, vn__attrs *a, int nin, const vn__shape *in,
                         vn__layer **out)
 {
-    int64_t dim;
-    VN_TRY(vn__attr_int(a, "dim", false, 1, -8, 8, &dim));
-    if (dim != 1)
-        return vn__error(VN_ERR_UNSUPPORTED, "%s: only dim=1 (channels / classes) is supported",
-                         a->who);
+    int dim;
     VN_TRY(vn__layer_check_inputs(a->who, nin, 1, 1));
     if (in[0].ndim < 1)
         return vn__error(VN_ERR_SHAPE, "%s: needs at least one dimension per sample", a->who);
-    vn__layer *l = vn__layer_alloc(sizeof *l, ops, a->who);
+    VN_TRY(vn__layer_read_dim(a, &in[0], &dim));
+    softmax *l = (softmax *)vn__layer_alloc(sizeof *l, ops, a->who);
     if (!l)
         return VN_ERR_NOMEM;
-    *out = l;
+    l->dim = dim;
+    *out = &l->base;
     return VN_OK;
 }
 
@@ -106,4 +125,31 @@ vn_status vn__softmax_create(vn__attrs *a, int nin, const vn__shape *in, vn__lay
 vn_status vn__log_softmax_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out)
 {
     return create(&log_softmax_ops, a, nin, in, out);
+}
+
+vn_status vn__layer_read_dim(vn__attrs *a, const vn__shape *in, int *dim)
+{
+    int64_t d;
+    const int rank = in->ndim;   /* per sample; the tensor adds the batch as dim 0 */
+    VN_TRY(vn__attr_int(a, "dim", false, 1, -VN_MAX_DIMS, VN_MAX_DIMS, &d));
+    if (d == 0)
+        return vn__error(VN_ERR_UNSUPPORTED,
+                         "%s: dim=0 is the batch; dims 1..%d (or -%d..-1) of the input are "
+                         "supported",
+                         a->who, rank, rank);
+    int64_t r = d < 0 ? d + rank + 1 : d;
+    if (r == 0)
+        return vn__error(VN_ERR_UNSUPPORTED,
+                         "%s: dim=%lld is dim=0, the batch; dims 1..%d (or -%d..-1) of the input "
+                         "are supported",
+                         a->who, (long long)d, rank, rank);
+    if (r < 0 || r > rank) {
+        char b[96];
+        return vn__error(VN_ERR_SHAPE,
+                         "%s: dim=%lld is outside input %s, whose dims are 1..%d (or -%d..-1; "
+                         "the batch is dim 0)",
+                         a->who, (long long)d, vn__shape_fmt(in, b, sizeof b), rank, rank);
+    }
+    *dim = (int)r;
+    return VN_OK;
 }
