@@ -16,6 +16,7 @@
 #include "nn/layer.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 /* One layer case: which inputs feed the layer, which fill its parameters
@@ -283,11 +284,12 @@ conf_result conf_op_max_pool2d(conf_case *c)
     if (!param_pair(c, "kernel_size", k) || !param_pair_or(c, "stride", k, s) ||
         !param_pair_or(c, "padding", zero, p) || !param_pair_or(c, "dilation", one, d))
         return CONF_ERROR;
-    if (!param_absent_or(c, "ceil_mode", true))
-        return conf_skip(c, "ceil_mode=True is not supported");
+    bool ceil;
+    if (!param_bool(c, "ceil_mode", false, &ceil))
+        return CONF_ERROR;
     char attrs[128];
-    snprintf(attrs, sizeof attrs, "k=%d,%d stride=%d,%d pad=%d,%d dilation=%d,%d", k[0], k[1],
-             s[0], s[1], p[0], p[1], d[0], d[1]);
+    snprintf(attrs, sizeof attrs, "k=%d,%d stride=%d,%d pad=%d,%d dilation=%d,%d ceil_mode=%d",
+             k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], ceil);
     return one_input(c, "max_pool2d", attrs, true);
 }
 
@@ -299,11 +301,14 @@ conf_result conf_op_avg_pool2d(conf_case *c)
         !param_pair_or(c, "padding", zero, p) ||
         !param_bool(c, "count_include_pad", true, &include))
         return CONF_ERROR;
-    if (!param_absent_or(c, "ceil_mode", true) || !param_absent_or(c, "divisor_override", false))
-        return conf_skip(c, "ceil_mode / divisor_override are not supported");
+    bool ceil;
+    if (!param_bool(c, "ceil_mode", false, &ceil))
+        return CONF_ERROR;
+    if (!param_absent_or(c, "divisor_override", false))
+        return conf_skip(c, "divisor_override is not supported");
     char attrs[128];
-    snprintf(attrs, sizeof attrs, "k=%d,%d stride=%d,%d pad=%d,%d count_include_pad=%d", k[0],
-             k[1], s[0], s[1], p[0], p[1], include);
+    snprintf(attrs, sizeof attrs, "k=%d,%d stride=%d,%d pad=%d,%d count_include_pad=%d ceil_mode=%d",
+             k[0], k[1], s[0], s[1], p[0], p[1], include, ceil);
     return one_input(c, "avg_pool2d", attrs, true);
 }
 
@@ -412,9 +417,35 @@ conf_result conf_op_flatten(conf_case *c)
         return CONF_ERROR;
     if (conf_param_has(c, "end_dim") && !conf_param_double(c, "end_dim", &end))
         return CONF_ERROR;
-    if (start != 1 || end != -1)
-        return conf_skip(c, "flatten only from dim 1 to the end");
-    return one_input(c, "flatten", "", true);
+    if (start == 1 && end == -1)
+        return one_input(c, "flatten", "", true);
+    /* Any other range is a reshape of the sample (dim 0, the batch, stays). */
+    const vn_tensor *x = conf_input(c, "x.npy");
+    if (!x)
+        return CONF_ERROR;
+    int nd = vn_tensor_ndim(x), st = (int)start, en = (int)end;
+    if (st < 0)
+        st += nd;
+    if (en < 0)
+        en += nd;
+    if (st < 1 || en >= nd || st > en)
+        return conf_skip(c, "flatten over the batch dimension");
+    char attrs[160] = "shape=";
+    size_t len = strlen(attrs);
+    int64_t merged = 1;
+    for (int d = 1; d < nd; d++) {
+        if (d >= st && d <= en) {
+            merged *= vn_tensor_dim(x, d);
+            if (d < en)
+                continue;
+        }
+        int64_t v = (d >= st && d <= en) ? merged : vn_tensor_dim(x, d);
+        len += (size_t)snprintf(attrs + len, sizeof attrs - len, "%s%lld", len > 6 ? "," : "",
+                                (long long)v);
+        if (len >= sizeof attrs)
+            return conf_fail(c, "flatten: shape too long");
+    }
+    return one_input(c, "reshape", attrs, true);
 }
 
 conf_result conf_op_dropout(conf_case *c)
@@ -446,13 +477,31 @@ conf_result conf_op_upsample(conf_case *c)
         return CONF_ERROR;
     if (!param_bool(c, "align_corners", false, &align))
         return CONF_ERROR;
-    if (scale[0] != scale[1] || scale[0] != (int)scale[0] || scale[0] < 1)
-        return conf_skip(c, "upsample takes one integer scale for both axes");
-    if (align)
-        return conf_skip(c, "align_corners=True is not supported");
-    char attrs[64];
-    snprintf(attrs, sizeof attrs, "scale=%d mode=%s", (int)scale[0], mode);
-    return one_input(c, "upsample", attrs, true);
+    if (scale[0] == scale[1] && scale[0] == (int)scale[0] && scale[0] >= 1 && !align) {
+        char attrs[64];
+        snprintf(attrs, sizeof attrs, "scale=%d mode=%s", (int)scale[0], mode);
+        return one_input(c, "upsample", attrs, true);
+    }
+    /* Other scales and align_corners: the general resize layer with
+     * F.interpolate's rules (size = floor(in * scale); the given scale in
+     * the coordinate transform, except with align_corners). */
+    const vn_tensor *x = conf_input(c, "x.npy");
+    if (!x)
+        return CONF_ERROR;
+    if (vn_tensor_ndim(x) != 4)
+        return conf_fail(c, "x.npy is not 4-D");
+    bool linear = !strcmp(mode, "bilinear");
+    if (!linear && strcmp(mode, "nearest"))
+        return conf_skip(c, "upsample mode is neither nearest nor bilinear");
+    int64_t oh = (int64_t)floor((double)vn_tensor_dim(x, 2) * scale[0]);
+    int64_t ow = (int64_t)floor((double)vn_tensor_dim(x, 3) * scale[1]);
+    char attrs[192];
+    int n = snprintf(attrs, sizeof attrs, "size=%lld,%lld mode=%s coord=%s nearest=floor",
+                     (long long)oh, (long long)ow, linear ? "linear" : "nearest",
+                     align ? "align_corners" : linear ? "half_pixel" : "asymmetric");
+    if (!align)
+        snprintf(attrs + n, sizeof attrs - (size_t)n, " scale=%.9g,%.9g", scale[0], scale[1]);
+    return one_input(c, "resize", attrs, true);
 }
 
 static conf_result two_inputs(conf_case *c, const char *type, const char *attrs)
