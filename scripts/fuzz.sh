@@ -32,7 +32,7 @@ fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    for t in fuzz_png fuzz_jpeg fuzz_pnm fuzz_npy fuzz_image_any fuzz_model fuzz_weights fuzz_idx fuzz_csv; do
+    for t in fuzz_png fuzz_jpeg fuzz_pnm fuzz_npy fuzz_image_any fuzz_model fuzz_weights fuzz_idx fuzz_csv fuzz_onnx; do
         # only the targets this configuration builds (png / jpeg may be off)
         if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q "^fuzz/$t:"; then
             targets+=("$t")
@@ -52,7 +52,7 @@ for t in "${targets[@]}"; do
     # The first corpus folder receives new inputs; the seed folders are only read.
     if ! "$BUILD/fuzz/$t" "$corpus" "$ROOT/tests/data/images" "$ROOT/tests/data/bad" \
         "$ROOT/tests/data/models" "$ROOT/tests/data/bad_models" "$ROOT/tests/data/weights" \
-        "$ROOT/tests/data/dataset_seeds" \
+        "$ROOT/tests/data/dataset_seeds" "$ROOT/tests/data/onnx" "$ROOT/tests/data/bad_onnx" \
         -max_total_time="$SECONDS_PER" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -artifact_prefix="$BUILD/fuzz-artifacts/$t-" -print_final_stats=1 \
         >"$BUILD/fuzz-artifacts/$t.log" 2>&1; then

@@ -30,7 +30,7 @@ root=$(pwd)
 jobs=${VN_JOBS:-$(nproc)}
 skip=" ${VN_SKIP:-} "
 # Groups of scripts/deps.sh the tests need; add one when a test needs it.
-deps_groups=(test ref data)
+deps_groups=(test ref data onnx)
 
 logs=$(mktemp -d /tmp/vn-test-XXXXXX)
 trap 'rm -rf "$logs"' EXIT

@@ -197,6 +197,51 @@ VN_API const char *vn_weights_report_name(const vn_weights_report *r, vn_weights
 VN_API void vn_weights_report_destroy(vn_weights_report *r);
 /**@}*/
 
+/* ------------------------------------------------------------------------ */
+/** @name ONNX import
+ *
+ * Build a ::vn_model from an ONNX file (docs/onnx.md lists the operators).
+ * The result is an ordinary model: it saves, freezes, fine-tunes and trains
+ * like a native one. Node names are the ONNX node names made valid and
+ * unique, so parameters are named `conv1.weight`, ... Anything the importer
+ * cannot map is refused with ::VN_ERR_UNSUPPORTED naming the node and the
+ * first unsupported operator, attribute, value or dtype; a malformed file is
+ * ::VN_ERR_FORMAT. A library built without ONNX support refuses every call
+ * with ::VN_ERR_UNSUPPORTED. */
+/**@{*/
+
+/** How an ONNX graph's first axis is read. Values are pinned. */
+typedef enum vn_onnx_batch {
+    VN_ONNX_BATCH_FIRST = 0, /**< axis 0 of the graph input is the batch (images: N, C, H, W) */
+    VN_ONNX_BATCH_NONE = 1   /**< no batch axis: the whole graph input is one sample (run with N = 1) */
+} vn_onnx_batch;
+/** Options of vn_model_import_onnx(). VN_ONNX_OPTIONS_INIT gives the defaults. */
+typedef struct vn_onnx_options {
+    size_t size;                         /**< sizeof(vn_onnx_options) */
+    int batch;                           /**< a vn_onnx_batch */
+    const int64_t *input_shape;          /**< per-sample input shape for symbolic dims, or NULL: from the file */
+    int input_ndim;                      /**< entries of input_shape */
+    int nbind;                           /**< graph inputs bound to constants */
+    const char *const *bind_names;       /**< their names */
+    const vn_tensor *const *bind_values; /**< their values (f32, or i64 for shape-like inputs) */
+} vn_onnx_options;
+/** Defaults: batch first, input shape from the file, nothing bound. */
+#define VN_ONNX_OPTIONS_INIT { sizeof(vn_onnx_options), VN_ONNX_BATCH_FIRST, NULL, 0, 0, NULL, NULL }
+
+/**
+ * Import the ONNX model at `path` into a new model *out (destroy it with
+ * vn_model_destroy()). `opts` NULL means VN_ONNX_OPTIONS_INIT. The graph must
+ * have exactly one runtime input (an input that is neither an initializer
+ * nor bound through opts) and one output. Files over VN_LIMIT_MAX_FILE_BYTES
+ * are refused with ::VN_ERR_LIMIT. On error *out is NULL.
+ */
+VN_API vn_status vn_model_import_onnx(const char *path, const vn_onnx_options *opts, vn_model **out);
+
+/** Like vn_model_import_onnx() from the n bytes at data (borrowed, read
+ *  during the call only). */
+VN_API vn_status vn_model_import_onnx_mem(const void *data, size_t n, const vn_onnx_options *opts, vn_model **out);
+/**@}*/
+
 #ifdef __cplusplus
 }
 #endif
