@@ -1,9 +1,11 @@
 /*
  * bench_layers.c - forward and backward speed of conv2d at four
- * representative shapes, as GFLOP/s and as a fraction of the cblas_sgemm
- * peak measured in the same run, on 1 and 2 threads.
+ * representative shapes, as GFLOP/s and as a fraction of the sgemm peak
+ * of the library's GEMM backend measured in the same run, on 1 and 2
+ * threads.
  *
- *   bench_layers [--threads N] [--repeats R] [--policy 0|1|both] [--clock wall|cpu] [--json]
+ *   bench_layers [--threads N] [--repeats R] [--policy 0|1|both] [--clock wall|cpu]
+ *                [--gemm native|openblas|portable|avx2|avx512] [--json]
  *
  * Shapes (issue 3, part 7), all stride 1, "same" padding:
  *   a  3x3  32 -> 64  on 14x14,   batch 64
@@ -27,7 +29,13 @@
  *
  * --policy selects how BLAS and the pool share the cores (docs/threads.md):
  * 0 = the library's pool splits the work and BLAS runs on one thread (the
- * default), 1 = each GEMM is one BLAS call threaded by OpenBLAS.
+ * default), 1 = each GEMM is one BLAS call threaded by OpenBLAS; it only
+ * matters for the OpenBLAS backend.
+ *
+ * --gemm selects the GEMM backend for the whole run (default: the
+ * library's default, the native GEMM on CPUs with AVX2 / AVX-512). The
+ * 1024^3 rate of the native GEMM and of OpenBLAS are timed too, in the same
+ * turns, and printed next to the peak of the backend in use.
  */
 #include "kernels/kernels.h"
 #include "nn/layer.h"
@@ -212,11 +220,32 @@ static double gemm_once(const float *a, const float *b, float *c)
     return now() - t0;
 }
 
+/* The same on another backend (then back to the one in use); 0 when that
+ * backend is not available. */
+static double gemm_once_on(int backend, const float *a, const float *b, float *c)
+{
+    int was = vn__gemm_get_backend();
+    if (!vn__gemm_set_backend(backend))
+        return 0.0;
+    double t = gemm_once(a, b, c);
+    vn__gemm_set_backend(was);
+    return t;
+}
+
+static double best_gflops(const double *t, int n)
+{
+    double best = 0.0;
+    for (int r = 0; r < n; r++)
+        if (t[r] > 0.0 && (best == 0.0 || t[r] < best))
+            best = t[r];
+    return best > 0.0 ? 2.0 * 1024.0 * 1024.0 * 1024.0 / best / 1e9 : 0.0;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
             "usage: bench_layers [--threads N] [--repeats R] [--policy 0|1|both] "
-            "[--clock wall|cpu] [--json]\n");
+            "[--clock wall|cpu] [--gemm native|openblas|portable|avx2|avx512] [--json]\n");
     exit(1);
 }
 
@@ -238,6 +267,22 @@ int main(int argc, char **argv)
                 g_clock = CLOCK_THREAD_CPUTIME_ID;
             else if (strcmp(c, "wall"))
                 usage();
+        } else if (!strcmp(argv[i], "--gemm") && i + 1 < argc) {
+            const char *g = argv[++i];
+            int b = !strcmp(g, "openblas")   ? VN__GEMM_OPENBLAS
+                    : !strcmp(g, "portable") ? VN__GEMM_PORTABLE
+                    : !strcmp(g, "avx2")     ? VN__GEMM_AVX2
+                    : !strcmp(g, "avx512")   ? VN__GEMM_AVX512
+                    : !strcmp(g, "native")   ? (vn__gemm_backend_available(VN__GEMM_AVX512)
+                                                    ? VN__GEMM_AVX512
+                                                    : VN__GEMM_AVX2)
+                                             : -2;
+            if (b == -2)
+                usage();
+            if (!vn__gemm_set_backend(b)) {
+                fprintf(stderr, "bench_layers: GEMM backend '%s' is not available here\n", g);
+                return 1;
+            }
         } else if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
             const char *p = argv[++i];
             if (!strcmp(p, "both"))
@@ -255,6 +300,8 @@ int main(int argc, char **argv)
     }
     const char *coretype = getenv("OPENBLAS_CORETYPE");
     double load = load_average();
+    const int native = vn__gemm_backend_available(VN__GEMM_AVX512) ? VN__GEMM_AVX512
+                                                                   : VN__GEMM_AVX2;
     if (json)
         printf("{\"backend\": \"%s\", \"openblas_coretype_env\": \"%s\", \"repeats\": %d, "
                "\"load_average\": %.2f, \"clock\": \"%s\", \"runs\": [",
@@ -289,11 +336,17 @@ int main(int argc, char **argv)
             vn_set_num_threads(threads[ti]);
             /* the peak and the layers are timed in turns, so that a change
              * in the machine's load touches both alike */
-            double tg[64], tm[64], ti_cpu[64];
+            double tg[64], tm[64], ti_cpu[64], tn[64], tb[64];
             for (int r = -1; r < repeats; r++) {
                 double t = gemm_once(ga, gb, gc);
                 if (r >= 0)
                     tg[r] = t;
+                t = gemm_once_on(native, ga, gb, gc);
+                if (r >= 0)
+                    tn[r] = t;
+                t = gemm_once_on(VN__GEMM_OPENBLAS, ga, gb, gc);
+                if (r >= 0)
+                    tb[r] = t;
                 for (int si = 0; si < NSHAPES; si++)
                     rig_run(&rigs[si], r);
                 double idle;
@@ -310,16 +363,21 @@ int main(int argc, char **argv)
                 best = tg[r] < best ? tg[r] : best;
             double peak = 2.0 * 1024.0 * 1024.0 * 1024.0 / best / 1e9;
             double step_ms = 1e3 * median(tm, repeats), idle_ms = 1e3 * median(ti_cpu, repeats);
+            double native_peak = best_gflops(tn, repeats), blas_peak = best_gflops(tb, repeats);
             if (json)
                 printf("%s\n  {\"policy\": %d, \"threads\": %d, \"sgemm_gflops\": %.2f, "
+                       "\"native_sgemm_gflops\": %.2f, \"openblas_sgemm_gflops\": %.2f, "
                        "\"cnn_step_b64_ms\": %.3f, \"idle_cpu_ms_after_step\": %.3f, \"layers\": [",
-                       first ? "" : ",", policies[pi], threads[ti], peak, step_ms, idle_ms);
+                       first ? "" : ",", policies[pi], threads[ti], peak, native_peak, blas_peak,
+                       step_ms, idle_ms);
             else
-                printf("\npolicy %d, %d thread%s: sgemm 1024^3 %.1f GFLOP/s; CNN train step b64 "
-                       "%.2f ms, then %.1f ms of CPU burnt in 50 ms idle\n"
+                printf("\npolicy %d, %d thread%s: sgemm 1024^3 %.1f GFLOP/s (native %.1f, "
+                       "OpenBLAS %.1f); CNN train step b64 %.2f ms, then %.1f ms of CPU burnt in "
+                       "50 ms idle\n"
                        "  %-24s %9s %8s %6s %9s %8s %6s\n",
-                       policies[pi], threads[ti], threads[ti] > 1 ? "s" : "", peak, step_ms,
-                       idle_ms, "conv2d", "fwd ms", "GFLOP/s", "peak", "bwd ms", "GFLOP/s", "peak");
+                       policies[pi], threads[ti], threads[ti] > 1 ? "s" : "", peak, native_peak,
+                       blas_peak, step_ms, idle_ms, "conv2d", "fwd ms", "GFLOP/s", "peak",
+                       "bwd ms", "GFLOP/s", "peak");
             first = false;
             for (int si = 0; si < NSHAPES; si++) {
                 rig *r = &rigs[si];

@@ -1,7 +1,8 @@
 /* test_kernels.c - the private kernel layer: the thread pool (coverage,
  * nesting, small work inline, no spinning when idle), scratch reuse, GEMM
- * (written-down products, and the thread-split path against a plain double
- * loop), im2col (written-down columns) and col2im (its adjoint). */
+ * (written-down products; every backend - portable, OpenBLAS, native AVX2
+ * and AVX-512 - against a double loop on many shapes, and bit-identical on 1
+ * and 2 threads), im2col (written-down columns) and col2im (its adjoint). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -204,6 +205,226 @@ static void test_sgemm_split_over_threads_matches_double_loop(void **state)
     assert_int_equal(vn_set_num_threads(old), VN_OK);
 }
 
+/* ---- GEMM backends against a double-precision reference ---------------------- */
+
+static const int k_backends[] = {VN__GEMM_PORTABLE, VN__GEMM_OPENBLAS, VN__GEMM_AVX2,
+                                 VN__GEMM_AVX512};
+
+/* Fill n floats with values in [-1, 1) from a fixed stream. */
+static void fill_uniform(float *x, int64_t n, uint64_t seed)
+{
+    struct vn_rng rng;
+    vn__rng_init(&rng, seed, 7);
+    for (int64_t i = 0; i < n; i++)
+        x[i] = 2.0f * vn_rng_uniform(&rng) - 1.0f;
+}
+
+typedef struct gemm_case {
+    bool ta, tb;
+    int64_t M, N, K;
+    float alpha, beta;
+    int64_t pad;      /* extra leading-dimension floats, and the offset of every matrix */
+} gemm_case;
+
+/* Run one product on the current backend and check every element against
+ * a double loop: |C - ref| within 2*(K+2) float roundings of the sum of
+ * the magnitudes of its terms. beta == 0 starts C as NaN. */
+static void check_gemm_case(const gemm_case *g)
+{
+    const int64_t M = g->M, N = g->N, K = g->K, p = g->pad;
+    const int64_t ar = g->ta ? K : M, ac = g->ta ? M : K;   /* stored shape of A */
+    const int64_t br = g->tb ? N : K, bc = g->tb ? K : N;
+    const int64_t lda = ac + p, ldb = bc + p, ldc = N + p;
+    float *Abuf = malloc(sizeof(float) * (size_t)(ar * lda + p + 1));
+    float *Bbuf = malloc(sizeof(float) * (size_t)(br * ldb + p + 1));
+    float *Cbuf = malloc(sizeof(float) * (size_t)(M * ldc + p + 1));
+    float *C0 = malloc(sizeof(float) * (size_t)(M * ldc + p + 1));
+    assert_non_null(Abuf);
+    assert_non_null(Bbuf);
+    assert_non_null(Cbuf);
+    assert_non_null(C0);
+    float *A = Abuf + p, *B = Bbuf + p, *C = Cbuf + p;   /* unaligned when p is odd */
+    fill_uniform(Abuf, ar * lda + p + 1, (uint64_t)(M * 131 + K));
+    fill_uniform(Bbuf, br * ldb + p + 1, (uint64_t)(N * 137 + K + 1));
+    fill_uniform(Cbuf, M * ldc + p + 1, 99);
+    if (g->beta == 0.0f)
+        for (int64_t i = 0; i < M * ldc; i++)
+            C[i] = NAN;
+    memcpy(C0, Cbuf, sizeof(float) * (size_t)(M * ldc + p + 1));
+    vn__sgemm(g->ta, g->tb, M, N, K, g->alpha, A, lda, B, ldb, g->beta, C, ldc);
+    const float *c0 = C0 + p;
+    for (int64_t i = 0; i < M; i++) {
+        for (int64_t j = 0; j < N; j++) {
+            double s = 0, mag = 0;
+            for (int64_t k = 0; k < K; k++) {
+                double a = g->ta ? A[k * lda + i] : A[i * lda + k];
+                double b = g->tb ? B[j * ldb + k] : B[k * ldb + j];
+                s += a * b;
+                mag += fabs(a * b);
+            }
+            double want = (double)g->alpha * s, bound = fabs((double)g->alpha) * mag;
+            if (g->beta != 0.0f) {
+                want += (double)g->beta * c0[i * ldc + j];
+                bound += fabs((double)g->beta * c0[i * ldc + j]);
+            }
+            double got = C[i * ldc + j];
+            if (!(fabs(got - want) <= 2.0 * (double)(K + 2) * 0x1p-24 * bound + 1e-30)) {
+                print_error("backend %s, ta %d tb %d M %lld N %lld K %lld alpha %g beta %g pad "
+                            "%lld: C[%lld,%lld] = %.9g, want %.9g\n",
+                            vn__gemm_backend(), g->ta, g->tb, (long long)M, (long long)N,
+                            (long long)K, g->alpha, g->beta, (long long)p, (long long)i,
+                            (long long)j, got, want);
+                fail();
+            }
+        }
+        /* the padding between rows of C is not written */
+        for (int64_t j = N; j < ldc && i + 1 < M; j++)
+            assert_memory_equal(&C[i * ldc + j], &c0[i * ldc + j], sizeof(float));
+    }
+    free(Abuf);
+    free(Bbuf);
+    free(Cbuf);
+    free(C0);
+}
+
+static void test_sgemm_every_backend_matches_double_reference(void **state)
+{
+    (void)state;
+    int old = vn_get_num_threads();
+    assert_int_equal(vn_set_num_threads(1), VN_OK);
+    /* 1x1x1, primes, K = 1, single rows / columns, the micro-kernels' tile
+     * sizes and one past them, a dense layer at batch 1 and 64, K across the
+     * native GEMM's K blocks (320) and M across its M blocks (192). */
+    static const int64_t shapes[][3] = {
+        {1, 1, 1},     {1, 1, 7},     {2, 3, 1},     {13, 17, 1},   {17, 19, 23},  {5, 1, 29},
+        {1, 37, 31},   {6, 16, 8},    {8, 32, 16},   {7, 15, 9},    {9, 33, 17},   {12, 48, 5},
+        {1, 130, 333}, {64, 10, 128}, {32, 9, 97},   {97, 101, 103}, {193, 67, 41}, {40, 70, 641},
+    };
+    const float alphas[] = {1.0f, -0.5f};
+    const float betas[] = {0.0f, 1.0f, 0.75f};
+    int tried = 0;
+    for (size_t b = 0; b < sizeof k_backends / sizeof k_backends[0]; b++) {
+        if (!vn__gemm_set_backend(k_backends[b]))
+            continue;
+        tried++;
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+            for (int t = 0; t < 4; t++) {
+                gemm_case g = {t & 1, (t >> 1) & 1, shapes[s][0], shapes[s][1], shapes[s][2],
+                               alphas[(s + t) % 2], betas[(s + t) % 3], (int64_t)(s % 3)};
+                check_gemm_case(&g);
+            }
+    }
+    assert_true(tried >= 1);
+    assert_true(vn__gemm_set_backend(VN__GEMM_DEFAULT));
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
+static void test_sgemm_every_backend_handles_huge_k(void **state)
+{
+    (void)state;
+    /* K = 20000: many K blocks, tiny M and N (a weight gradient's shape) */
+    for (size_t b = 0; b < sizeof k_backends / sizeof k_backends[0]; b++) {
+        if (!vn__gemm_set_backend(k_backends[b]))
+            continue;
+        gemm_case g1 = {false, true, 3, 5, 20000, 1.0f, 0.0f, 1};
+        gemm_case g2 = {true, false, 33, 2, 20001, 2.0f, 1.0f, 0};
+        check_gemm_case(&g1);
+        check_gemm_case(&g2);
+    }
+    assert_true(vn__gemm_set_backend(VN__GEMM_DEFAULT));
+}
+
+static void test_sgemm_k_zero_or_alpha_zero_scales_c(void **state)
+{
+    (void)state;
+    const float A[4] = {NAN, NAN, NAN, NAN}, B[4] = {1, 2, 3, 4};
+    for (size_t b = 0; b < sizeof k_backends / sizeof k_backends[0]; b++) {
+        if (!vn__gemm_set_backend(k_backends[b]))
+            continue;
+        float C[4] = {1, 2, 3, 4};
+        vn__sgemm(false, false, 2, 2, 0, 1.0f, A, 1, B, 2, 0.5f, C, 2);   /* K = 0 */
+        assert_float_equal(C[0], 0.5f, 0.0);
+        assert_float_equal(C[3], 2.0f, 0.0);
+        float D[4] = {NAN, NAN, NAN, NAN};
+        vn__sgemm(false, false, 2, 2, 0, 1.0f, A, 1, B, 2, 0.0f, D, 2);   /* beta 0: zeros */
+        for (int i = 0; i < 4; i++)
+            assert_float_equal(D[i], 0.0f, 0.0);
+    }
+    assert_true(vn__gemm_set_backend(VN__GEMM_DEFAULT));
+}
+
+/* Products big enough to be cut over two threads, by rows and by columns,
+ * with edges that do not fall on the tiles: every backend gives the same
+ * bits on 1 and on 2 threads. */
+static void test_sgemm_one_and_two_threads_identical_on_every_backend(void **state)
+{
+    (void)state;
+    int old = vn_get_num_threads();
+    static const int64_t shapes[][3] = {{70, 333, 129}, {333, 70, 700}, {129, 131, 1000},
+                                        {17, 1000, 300}, {1, 4097, 300}, {500, 1, 300}};
+    float *A = malloc(sizeof(float) * 333 * 1000), *B = malloc(sizeof(float) * 4097 * 1000);
+    float *C1 = malloc(sizeof(float) * 333 * 4097), *C2 = malloc(sizeof(float) * 333 * 4097);
+    assert_non_null(A);
+    assert_non_null(B);
+    assert_non_null(C1);
+    assert_non_null(C2);
+    fill_uniform(A, 333 * 1000, 5);
+    fill_uniform(B, 4097 * 1000, 6);
+    for (size_t b = 0; b < sizeof k_backends / sizeof k_backends[0]; b++) {
+        if (!vn__gemm_set_backend(k_backends[b]))
+            continue;
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+            for (int t = 0; t < 4; t++) {
+                bool ta = t & 1, tb = (t >> 1) & 1;
+                int64_t M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+                int64_t lda = ta ? M : K, ldb = tb ? K : N;
+                fill_uniform(C1, M * N, 8);
+                memcpy(C2, C1, sizeof(float) * (size_t)(M * N));
+                assert_int_equal(vn_set_num_threads(1), VN_OK);
+                vn__sgemm(ta, tb, M, N, K, 1.5f, A, lda, B, ldb, 0.5f, C1, N);
+                assert_int_equal(vn_set_num_threads(2), VN_OK);
+                vn__sgemm(ta, tb, M, N, K, 1.5f, A, lda, B, ldb, 0.5f, C2, N);
+                assert_memory_equal(C1, C2, sizeof(float) * (size_t)(M * N));
+            }
+    }
+    assert_true(vn__gemm_set_backend(VN__GEMM_DEFAULT));
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+    free(A);
+    free(B);
+    free(C1);
+    free(C2);
+}
+
+static void test_sgemm_default_backend_is_native_on_avx2_cpus(void **state)
+{
+    (void)state;
+    assert_true(vn__gemm_set_backend(VN__GEMM_DEFAULT));
+    const char *env = getenv("VN_GEMM");
+    if (env && *env && strcmp(env, "native") != 0) {
+        /* the variable picked another backend: it must be the one in use */
+        assert_true(vn__gemm_get_backend() == VN__GEMM_PORTABLE ||
+                    vn__gemm_get_backend() == VN__GEMM_OPENBLAS ||
+                    vn__gemm_get_backend() == VN__GEMM_AVX2 ||
+                    vn__gemm_get_backend() == VN__GEMM_AVX512);
+        return;
+    }
+    if (vn__gemm_backend_available(VN__GEMM_AVX512)) {
+        assert_int_equal(vn__gemm_get_backend(), VN__GEMM_AVX512);
+        assert_string_equal(vn__gemm_backend(), "native avx512 8x32");
+    } else if (vn__gemm_backend_available(VN__GEMM_AVX2)) {
+        assert_int_equal(vn__gemm_get_backend(), VN__GEMM_AVX2);
+    } else {
+        assert_true(vn__gemm_get_backend() == VN__GEMM_OPENBLAS ||
+                    vn__gemm_get_backend() == VN__GEMM_PORTABLE);
+    }
+    assert_true(vn__gemm_set_backend(VN__GEMM_PORTABLE));
+    assert_int_equal(vn__gemm_get_backend(), VN__GEMM_PORTABLE);
+    assert_string_equal(vn__gemm_backend(), "portable");
+    assert_false(vn__gemm_set_backend(42));
+    assert_int_equal(vn__gemm_get_backend(), VN__GEMM_PORTABLE);
+    assert_true(vn__gemm_set_backend(VN__GEMM_DEFAULT));
+}
+
 /* ---- im2col / col2im ------------------------------------------------------------- */
 
 static void test_im2col_lays_out_receptive_fields(void **state)
@@ -314,6 +535,11 @@ int main(void)
         cmocka_unit_test(test_scratch_is_reused_between_calls),
         cmocka_unit_test(test_sgemm_matches_written_products_in_every_layout),
         cmocka_unit_test(test_sgemm_split_over_threads_matches_double_loop),
+        cmocka_unit_test(test_sgemm_every_backend_matches_double_reference),
+        cmocka_unit_test(test_sgemm_every_backend_handles_huge_k),
+        cmocka_unit_test(test_sgemm_k_zero_or_alpha_zero_scales_c),
+        cmocka_unit_test(test_sgemm_one_and_two_threads_identical_on_every_backend),
+        cmocka_unit_test(test_sgemm_default_backend_is_native_on_avx2_cpus),
         cmocka_unit_test(test_im2col_lays_out_receptive_fields),
         cmocka_unit_test(test_im2col_same_size_conv_zeroes_the_padding),
         cmocka_unit_test(test_col2im_is_the_adjoint_of_im2col),

@@ -1,24 +1,41 @@
 /*
  * gemm.c - single-precision matrix multiply, row-major.
  *
- * With BLAS (the default build) every product is cblas_sgemm. Without it
- * (-Dblas=disabled) a portable blocked C GEMM is used: packed K x N panels
- * of B that stay in the L2 cache, four rows of C at a time so each loaded B
- * row feeds four multiply-adds; the compiler vectorises the inner loop.
- * It is several times slower than OpenBLAS but keeps the library free of
- * any dependency.
+ * Three backends compute the products (chosen once, see below):
+ *
+ * - native (the default on x86-64 CPUs with AVX2 + FMA or AVX-512F): the
+ *   BLIS / GotoBLAS loop nest of gemm_internal.h. op(B) is packed into a
+ *   KC x NC block of NR-wide panels (kept in the L2 / L3 cache), op(A)
+ *   into an MC x KC block of MR-high panels (L2), and a register-blocked
+ *   micro-kernel (gemm_avx512.c: 8 x 32, gemm_avx2.c: 6 x 16) multiplies
+ *   one panel of each into an MR x NR tile of C, the B panel staying in the
+ *   L1 cache while the A panels stream past it. Tiles at the edges of C are
+ *   computed into a small buffer with the same kernel and copied.
+ * - OpenBLAS's cblas_sgemm (when the library was built with BLAS). Its
+ *   kernels are chosen by OpenBLAS's own CPU detection, which does not know
+ *   every CPU (0.3.21 runs its SSE3 kernels on Sapphire Rapids unless
+ *   OPENBLAS_CORETYPE is set): that is why the native GEMM exists.
+ * - portable: a blocked C GEMM the compiler vectorises for the baseline
+ *   x86-64 (or any other) target; the fallback everywhere else.
+ *
+ * The environment variable VN_GEMM=native|openblas|portable (read once, at
+ * the first GEMM) overrides the default; a backend that is not there (no
+ * BLAS in the build, no AVX2 on the CPU) falls back to the default.
  *
  * Threads: a big product is cut into blocks of rows or columns of C, one
- * per pool task, and each block is one single-threaded BLAS call. OpenBLAS
- * is told to use one thread (openblas_set_num_threads(1)) so that its own
+ * per pool task, and each block is one single-threaded call. OpenBLAS is
+ * told to use one thread (openblas_set_num_threads(1)) so that its own
  * threads, which spin for a while after each call, never compete with the
  * pool for the cores; docs/threads.md has the measurements. Every element
- * of C is computed by one call with the full K, so the result does not
- * depend on the thread count.
+ * of C is computed by one call with the full K, and the native GEMM's K
+ * blocking depends only on K, so the result does not depend on the thread
+ * count.
  */
-#include "kernels/kernels.h"
+#include "kernels/gemm_internal.h"
 
+#include <math.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if VN_HAVE_BLAS
@@ -42,15 +59,100 @@ int vn__gemm_policy(void)
     return atomic_load(&g_policy);
 }
 
+/* ---- backend choice ------------------------------------------------------ */
+
+static atomic_int g_backend = -1; /* a vn__gemm_backend_id, or -1 before the first use */
+
+bool vn__gemm_backend_available(int backend)
+{
+    switch (backend) {
+    case VN__GEMM_PORTABLE:
+        return true;
+    case VN__GEMM_OPENBLAS:
+        return VN_HAVE_BLAS != 0;
+#if VN_GEMM_X86
+    case VN__GEMM_AVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case VN__GEMM_AVX512:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("fma");
+#endif
+    default:
+        return false;
+    }
+}
+
+static int best_native(void)
+{
+    if (vn__gemm_backend_available(VN__GEMM_AVX512))
+        return VN__GEMM_AVX512;
+    if (vn__gemm_backend_available(VN__GEMM_AVX2))
+        return VN__GEMM_AVX2;
+    return -1;
+}
+
+/* The default: VN_GEMM if it names a backend that is there, else native,
+ * else OpenBLAS, else portable. */
+static int default_backend(void)
+{
+    const char *env = getenv("VN_GEMM");
+    int want = -1;
+    if (env && strcmp(env, "openblas") == 0)
+        want = VN__GEMM_OPENBLAS;
+    else if (env && strcmp(env, "portable") == 0)
+        want = VN__GEMM_PORTABLE;
+    else if (env && strcmp(env, "avx2") == 0)
+        want = VN__GEMM_AVX2;
+    else if (env && strcmp(env, "avx512") == 0)
+        want = VN__GEMM_AVX512;
+    if (want >= 0 && vn__gemm_backend_available(want))
+        return want;
+    int native = best_native();
+    if (native >= 0)
+        return native;
+    return VN_HAVE_BLAS ? VN__GEMM_OPENBLAS : VN__GEMM_PORTABLE;
+}
+
+int vn__gemm_get_backend(void)
+{
+    int b = atomic_load_explicit(&g_backend, memory_order_relaxed);
+    if (b < 0) {
+        b = default_backend();   /* the same on every thread: a race is harmless */
+        atomic_store(&g_backend, b);
+    }
+    return b;
+}
+
+bool vn__gemm_set_backend(int backend)
+{
+    if (backend == VN__GEMM_DEFAULT) {
+        atomic_store(&g_backend, default_backend());
+        return true;
+    }
+    if (!vn__gemm_backend_available(backend))
+        return false;
+    atomic_store(&g_backend, backend);
+    return true;
+}
+
 const char *vn__gemm_backend(void)
 {
-#if VN_HAVE_BLAS
-    if (openblas_get_config)
-        return openblas_get_config();
-    return "cblas";
-#else
-    return "portable";
+    switch (vn__gemm_get_backend()) {
+#if VN_GEMM_X86
+    case VN__GEMM_AVX512:
+        return "native avx512 8x32";
+    case VN__GEMM_AVX2:
+        return "native avx2 6x16";
 #endif
+    case VN__GEMM_OPENBLAS:
+#if VN_HAVE_BLAS
+        if (openblas_get_config)
+            return openblas_get_config();
+        return "cblas";
+#endif
+    default:
+        return "portable";
+    }
 }
 
 #if VN_HAVE_BLAS
@@ -59,20 +161,10 @@ static void blas_threads(int n)
     if (openblas_set_num_threads && openblas_get_num_threads && openblas_get_num_threads() != n)
         openblas_set_num_threads(n);
 }
-#else
-/* ---- the portable GEMM ------------------------------------------------- */
+#endif
 
-enum { KC = 256, NC = 256 };
-
-/* Element (i, j) of op(X) where X is row-major with leading dimension ld. */
-static inline float at(const float *X, int64_t ld, bool t, int64_t i, int64_t j)
-{
-    return t ? X[j * ld + i] : X[i * ld + j];
-}
-
-static void portable_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
-                           const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
-                           float *C, int64_t ldc)
+/* C = beta * C, not reading C when beta is 0. */
+static void scale_c(int64_t M, int64_t N, float beta, float *C, int64_t ldc)
 {
     for (int64_t i = 0; i < M; i++) {
         float *c = C + i * ldc;
@@ -82,26 +174,51 @@ static void portable_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, fl
             for (int64_t j = 0; j < N; j++)
                 c[j] *= beta;
     }
+}
+
+/* ---- the portable GEMM ------------------------------------------------- */
+
+enum { P_KC = 256, P_NC = 256 };
+
+/* Element (i, j) of op(X) where X is row-major with leading dimension ld. */
+static inline float at(const float *X, int64_t ld, bool t, int64_t i, int64_t j)
+{
+    return t ? X[j * ld + i] : X[i * ld + j];
+}
+
+/* The unpacked triple loop, for when there is no memory to pack into. */
+static void naive_accumulate(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                             const float *A, int64_t lda, const float *B, int64_t ldb, float *C,
+                             int64_t ldc)
+{
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t k = 0; k < K; k++) {
+            float a = alpha * at(A, lda, ta, i, k);
+            for (int64_t j = 0; j < N; j++)
+                C[i * ldc + j] += a * at(B, ldb, tb, k, j);
+        }
+}
+
+static void portable_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                           const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                           float *C, int64_t ldc)
+{
+    scale_c(M, N, beta, C, ldc);
     if (K == 0 || alpha == 0.0f)
         return;
-    float *pack = vn__scratch(VN__SCRATCH_GEMM, (size_t)KC * NC + 4 * KC);
+    float *pack = vn__scratch(VN__SCRATCH_GEMM, (size_t)P_KC * P_NC + 4 * P_KC);
     if (!pack) {
         /* Out of memory for 260 KiB of packing: fall back to the unpacked
          * triple loop rather than fail a kernel that cannot. */
-        for (int64_t i = 0; i < M; i++)
-            for (int64_t k = 0; k < K; k++) {
-                float a = alpha * at(A, lda, ta, i, k);
-                for (int64_t j = 0; j < N; j++)
-                    C[i * ldc + j] += a * at(B, ldb, tb, k, j);
-            }
+        naive_accumulate(ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc);
         return;
     }
     float *bp = pack;              /* [kc][nc] panel of op(B) */
-    float *ap = pack + KC * NC;    /* [4][kc] rows of alpha*op(A) */
-    for (int64_t j0 = 0; j0 < N; j0 += NC) {
-        int64_t nc = VN_MIN((int64_t)NC, N - j0);
-        for (int64_t k0 = 0; k0 < K; k0 += KC) {
-            int64_t kc = VN_MIN((int64_t)KC, K - k0);
+    float *ap = pack + P_KC * P_NC;    /* [4][kc] rows of alpha*op(A) */
+    for (int64_t j0 = 0; j0 < N; j0 += P_NC) {
+        int64_t nc = VN_MIN((int64_t)P_NC, N - j0);
+        for (int64_t k0 = 0; k0 < K; k0 += P_KC) {
+            int64_t kc = VN_MIN((int64_t)P_KC, K - k0);
             for (int64_t k = 0; k < kc; k++)
                 for (int64_t j = 0; j < nc; j++)
                     bp[k * nc + j] = at(B, ldb, tb, k0 + k, j0 + j);
@@ -135,36 +252,214 @@ static void portable_sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, fl
         }
     }
 }
+
+/* ---- the native GEMM ----------------------------------------------------- */
+
+#if VN_GEMM_X86
+
+/* Cache blocking. KC: the depth of one pass, a function of K alone (the
+ * blocks are as even as possible and at most KC_MAX deep) so that every
+ * element of C is summed in the same order however C is cut. MC x KC of A
+ * stays in L2, KC x NR of B (one panel, 32 KiB at KC 256 and NR 32) in L1. */
+enum { KC_MAX = 320, MC_MAX = 192, NC_MAX = 3072 };
+
+static int64_t k_block(int64_t K)
+{
+    int64_t blocks = (K + KC_MAX - 1) / KC_MAX;
+    int64_t kc = (K + blocks - 1) / blocks;
+    return VN_MIN((kc + 7) / 8 * 8, (int64_t)KC_MAX);
+}
+
+/* How the native GEMM computes a product, chosen on the whole product's
+ * shape (never on one thread's block of it) so that every block of C is
+ * computed the same way: */
+enum {
+    PATH_TILES = 0,   /* packed panels and micro-kernel tiles */
+    PATH_ROW = 1,     /* M == 1: the one-row kernel, no packing */
+    PATH_SWAP = 2     /* N far below a tile's width: C^T = op(B)^T op(A)^T, in tiles */
+};
+
+static int native_path(const vn__gemm_kernel *kr, int64_t M, int64_t N)
+{
+    if (M == 1)
+        return PATH_ROW;
+    if (2 * N <= kr->nr && M > 2 * N)
+        return PATH_SWAP;
+    return PATH_TILES;
+}
+
+static void native_sgemm(const vn__gemm_kernel *kr, int path, bool ta, bool tb, int64_t M,
+                         int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+                         const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
+{
+    if (K <= 0 || alpha == 0.0f) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    if (path == PATH_SWAP) {
+        /* C^T (N x M) = op(B)^T op(A)^T: the wide side becomes the tiles'
+         * width; tiles are written to C transposed */
+        const float *T = A;
+        int64_t t = lda, u = M;
+        bool f = ta;
+        A = B;
+        lda = ldb;
+        ta = !tb;
+        B = T;
+        ldb = t;
+        tb = !f;
+        M = N;
+        N = u;
+    }
+    const bool trans_c = path == PATH_SWAP;
+    if (path == PATH_ROW) {
+        /* a product of one row (a dense layer on one sample): no packing,
+         * B is read once */
+        const float *a = A;
+        int64_t inca = ta ? lda : 1;
+        if (tb && inca != 1) {
+            float *buf = vn__scratch(VN__SCRATCH_GEMM, (size_t)K);
+            if (buf) {
+                for (int64_t k = 0; k < K; k++)
+                    buf[k] = A[k * lda];
+                a = buf;
+                inca = 1;
+            }
+        }
+        if (inca == 1 || !tb) {
+            kr->row(tb, N, K, alpha, a, inca, B, ldb, beta, C);
+            return;
+        }
+        /* no memory for the copy: fall through to the tiled path */
+    }
+    const int64_t mr = kr->mr, nr = kr->nr;
+    const int64_t KC = k_block(K);
+    const int64_t MC = VN_MIN(MC_MAX / mr * mr, (M + mr - 1) / mr * mr);
+    const int64_t NC = VN_MIN(NC_MAX / nr * nr, (N + nr - 1) / nr * nr);
+    float *bp = vn__scratch(VN__SCRATCH_GEMM, (size_t)(KC * (NC + MC) + mr * nr));
+    if (!bp) {
+        scale_c(M, N, beta, C, ldc);
+        naive_accumulate(ta, tb, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+        return;
+    }
+    float *ap = bp + KC * NC;
+    float *tile = ap + KC * MC; /* an edge tile, mr x nr */
+    for (int64_t jc = 0; jc < N; jc += NC) {
+        const int64_t nc = VN_MIN(NC, N - jc);
+        for (int64_t pc = 0; pc < K; pc += KC) {
+            const int64_t kc = VN_MIN(KC, K - pc);
+            const float bet = pc == 0 ? beta : 1.0f;
+            kr->pack_b(tb, B, ldb, pc, kc, jc, nc, bp);
+            for (int64_t ic = 0; ic < M; ic += MC) {
+                const int64_t mc = VN_MIN(MC, M - ic);
+                kr->pack_a(ta, A, lda, ic, mc, pc, kc, ap);
+                for (int64_t jr = 0; jr < nc; jr += nr) {
+                    const int64_t w = VN_MIN(nr, nc - jr);
+                    const float *b = bp + jr * kc;
+                    for (int64_t ir = 0; ir < mc; ir += mr) {
+                        const int64_t h = VN_MIN(mr, mc - ir);
+                        if (trans_c) {
+                            /* element (i, j) of this tile is C[j][i] */
+                            float *c = C + (jc + jr) * ldc + ic + ir;
+                            kr->ukr(kc, ap + ir * kc, b, tile, nr, 1.0f, 0.0f);
+                            for (int64_t j = 0; j < w; j++)
+                                for (int64_t i = 0; i < h; i++) {
+                                    float t = alpha * tile[i * nr + j];
+                                    c[j * ldc + i] =
+                                        bet == 0.0f ? t : fmaf(bet, c[j * ldc + i], t);
+                                }
+                            continue;
+                        }
+                        float *c = C + (ic + ir) * ldc + jc + jr;
+                        if (h == mr && w == nr) {
+                            kr->ukr(kc, ap + ir * kc, b, c, ldc, alpha, bet);
+                            continue;
+                        }
+                        /* tile = acc exactly (alpha 1, beta 0), then the
+                         * same arithmetic as the kernel's store */
+                        kr->ukr(kc, ap + ir * kc, b, tile, nr, 1.0f, 0.0f);
+                        for (int64_t i = 0; i < h; i++)
+                            for (int64_t j = 0; j < w; j++) {
+                                float t = alpha * tile[i * nr + j];
+                                c[i * ldc + j] = bet == 0.0f ? t : fmaf(bet, c[i * ldc + j], t);
+                            }
+                    }
+                }
+            }
+        }
+    }
+}
+
+static const vn__gemm_kernel *native_kernel(int backend)
+{
+    return backend == VN__GEMM_AVX512 ? &vn__gemm_kernel_avx512
+         : backend == VN__GEMM_AVX2   ? &vn__gemm_kernel_avx2
+                                      : NULL;
+}
+#endif /* VN_GEMM_X86 */
+
+/* Rows / columns of C one micro-kernel tile covers, for cutting C. */
+static void tile_shape(int backend, int64_t *mr, int64_t *nr)
+{
+    *mr = *nr = 16;
+#if VN_GEMM_X86
+    const vn__gemm_kernel *kr = native_kernel(backend);
+    if (kr) {
+        *mr = kr->mr;
+        *nr = kr->nr;
+    }
+#else
+    (void)backend;
 #endif
+}
+
+/* M_all, N_all: the shape of the whole product this block belongs to,
+ * which chooses the native GEMM's path (native_path). */
+static void sgemm_with(int backend, int64_t M_all, int64_t N_all, bool ta, bool tb, int64_t M,
+                       int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+                       const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
+{
+    if (M <= 0 || N <= 0)
+        return;
+#if VN_GEMM_X86
+    const vn__gemm_kernel *kr = native_kernel(backend);
+    if (kr) {
+        native_sgemm(kr, native_path(kr, M_all, N_all), ta, tb, M, N, K, alpha, A, lda, B, ldb,
+                     beta, C, ldc);
+        return;
+    }
+#endif
+#if VN_HAVE_BLAS
+    if (backend == VN__GEMM_OPENBLAS) {
+        if (K <= 0) {
+            /* BLAS leaves C untouched for K == 0 only when beta is 1; do it here. */
+            scale_c(M, N, beta, C, ldc);
+            return;
+        }
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+                    tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha, A, (int)lda, B,
+                    (int)ldb, beta, C, (int)ldc);
+        return;
+    }
+#endif
+    portable_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
 
 void vn__sgemm_serial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
                       const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                       float *C, int64_t ldc)
 {
-    if (M <= 0 || N <= 0)
-        return;
-#if VN_HAVE_BLAS
-    if (K <= 0) {
-        /* BLAS leaves C untouched for K == 0 only when beta is 1; do it here. */
-        for (int64_t i = 0; i < M; i++)
-            for (int64_t j = 0; j < N; j++)
-                C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
-        return;
-    }
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
-#else
-    portable_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#endif
+    sgemm_with(vn__gemm_get_backend(), M, N, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C,
+               ldc);
 }
 
 typedef struct gemm_job {
     bool ta, tb, by_rows;
+    int backend;
     int64_t M, N, K, lda, ldb, ldc, step;
     float alpha, beta;
     const float *A, *B;
     float *C;
-    int blocks;
 } gemm_job;
 
 static void gemm_task(void *arg, int t)
@@ -177,12 +472,12 @@ static void gemm_task(void *arg, int t)
         return;
     if (j->by_rows) {
         const float *A = j->ta ? j->A + b0 : j->A + b0 * j->lda;
-        vn__sgemm_serial(j->ta, j->tb, b1 - b0, j->N, j->K, j->alpha, A, j->lda, j->B, j->ldb,
-                         j->beta, j->C + b0 * j->ldc, j->ldc);
+        sgemm_with(j->backend, j->M, j->N, j->ta, j->tb, b1 - b0, j->N, j->K, j->alpha, A, j->lda, j->B,
+                   j->ldb, j->beta, j->C + b0 * j->ldc, j->ldc);
     } else {
         const float *B = j->tb ? j->B + b0 * j->ldb : j->B + b0;
-        vn__sgemm_serial(j->ta, j->tb, j->M, b1 - b0, j->K, j->alpha, j->A, j->lda, B, j->ldb,
-                         j->beta, j->C + b0, j->ldc);
+        sgemm_with(j->backend, j->M, j->N, j->ta, j->tb, j->M, b1 - b0, j->K, j->alpha, j->A, j->lda, B,
+                   j->ldb, j->beta, j->C + b0, j->ldc);
     }
 }
 
@@ -192,29 +487,36 @@ void vn__sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, c
     if (M <= 0 || N <= 0)
         return;
     int threads = vn__num_threads();
+    int backend = vn__gemm_get_backend();
 #if VN_HAVE_BLAS
-    if (atomic_load(&g_policy) == 1) {
-        blas_threads(threads);
-        vn__sgemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
+    if (backend == VN__GEMM_OPENBLAS) {
+        if (atomic_load(&g_policy) == 1) {
+            blas_threads(threads);
+            sgemm_with(backend, M, N, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+            return;
+        }
+        blas_threads(1);
     }
-    blas_threads(1);
 #endif
-    /* Cut C into blocks of whole rows or columns (multiples of 16 so the
-     * micro-kernels see full tiles), at most one per thread, and only when
-     * each block keeps enough work (~1 MFLOP) to pay for the wake-up. */
+    /* Cut C into blocks of whole rows or columns (multiples of the
+     * micro-kernel's tile so the blocks see full tiles), at most one per
+     * thread, and only when each block keeps enough work (~4 MFLOP, some
+     * 30 us for the native GEMM) to pay for waking a thread. */
     double flops = 2.0 * (double)M * (double)N * (double)K;
     bool by_rows = M >= N;
     int64_t extent = by_rows ? M : N;
-    int blocks = (int)VN_MIN((int64_t)threads, (int64_t)(flops / 1.0e6));
-    blocks = (int)VN_MIN((int64_t)blocks, (extent + 15) / 16);
+    int64_t mr, nr;
+    tile_shape(backend, &mr, &nr);
+    int64_t unit = by_rows ? mr : nr;
+    int blocks = (int)VN_MIN((int64_t)threads, (int64_t)(flops / 4.0e6));
+    blocks = (int)VN_MIN((int64_t)blocks, (extent + unit - 1) / unit);
     if (blocks <= 1) {
-        vn__sgemm_serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        sgemm_with(backend, M, N, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
     int64_t step = (extent + blocks - 1) / blocks;
-    step = (step + 15) / 16 * 16;
+    step = (step + unit - 1) / unit * unit;
     blocks = (int)((extent + step - 1) / step);
-    gemm_job j = {ta, tb, by_rows, M, N, K, lda, ldb, ldc, step, alpha, beta, A, B, C, blocks};
+    gemm_job j = {ta, tb, by_rows, backend, M, N, K, lda, ldb, ldc, step, alpha, beta, A, B, C};
     vn__parallel_tasks(blocks, gemm_task, &j);
 }

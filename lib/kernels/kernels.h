@@ -20,7 +20,7 @@
  * library loads (GCC's target_clones, through an ifunc). Memory-bound
  * loops run up to twice as fast with 8-wide vectors; results are the same
  * either way: ISO C mode does not contract a*b+c into FMA, and no loop is
- * reassociated. The GEMMs are OpenBLAS's, which picks its own kernels. */
+ * reassociated. The GEMMs choose their kernels at run time (gemm.c). */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) && \
     defined(__ELF__) && !defined(VN_NO_SIMD_CLONES)
 #  define VN_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -70,11 +70,13 @@ float *vn__scratch(int slot, size_t n);
 /* ---- GEMM (gemm.c) ----------------------------------------------------- */
 
 /* Row-major C = alpha * op(A) * op(B) + beta * C with op(A) M x K, op(B)
- * K x N; ta / tb transpose A / B. Through cblas_sgemm when the library was
- * built with BLAS, a portable blocked C GEMM otherwise. Large products are
- * split over the thread pool (by rows or columns of C, so every element is
- * summed in the same order on any thread count); BLAS itself runs on one
- * thread (docs/threads.md says why). */
+ * K x N; ta / tb transpose A / B; beta == 0 never reads C. Computed by the
+ * backend of vn__gemm_get_backend(): the native packed GEMM with AVX-512 or
+ * AVX2 micro-kernels (the default where the CPU has them), OpenBLAS's
+ * cblas_sgemm, or a portable blocked C GEMM. Large products are split over
+ * the thread pool (by rows or columns of C, so every element is summed in
+ * the same order on any thread count); BLAS itself runs on one thread
+ * (docs/threads.md says why). */
 void vn__sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
                int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 /* The same on the calling thread only. */
@@ -88,8 +90,28 @@ void vn__sgemm_serial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float a
  * vn__num_threads() threads. */
 void vn__gemm_set_policy(int policy);
 int vn__gemm_policy(void);
-/* "openblas 0.3.21 ..." / "portable": what computes the GEMMs. */
+/* "native avx512 8x32" / "OpenBLAS 0.3.21 ..." / "portable": what
+ * computes the GEMMs. */
 const char *vn__gemm_backend(void);
+
+/* The GEMM backends. The default is chosen at the first GEMM: VN_GEMM=
+ * native|openblas|portable (or avx2|avx512) from the environment when that
+ * backend is available, else the best native kernel the CPU runs, else
+ * OpenBLAS, else portable. */
+enum vn__gemm_backend_id {
+    VN__GEMM_DEFAULT = -1,   /* for vn__gemm_set_backend: back to the default */
+    VN__GEMM_PORTABLE = 0,
+    VN__GEMM_OPENBLAS = 1,
+    VN__GEMM_AVX2 = 2,       /* native, 6x16 AVX2 + FMA micro-kernel */
+    VN__GEMM_AVX512 = 3      /* native, 8x32 AVX-512F micro-kernel */
+};
+/* Whether a backend can run here (built in, and supported by the CPU). */
+bool vn__gemm_backend_available(int backend);
+/* Use `backend` for every later GEMM (tests and benchmarks); false, and no
+ * change, when it is not available. Not for use while GEMMs run. */
+bool vn__gemm_set_backend(int backend);
+/* The backend in use (a vn__gemm_backend_id). */
+int vn__gemm_get_backend(void);
 
 /* ---- convolution (conv.c, im2col.c, depthwise.c) ----------------------- */
 

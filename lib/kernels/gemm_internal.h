@@ -1,0 +1,140 @@
+/*
+ * gemm_internal.h - the pieces of the native GEMM (gemm.c) that are
+ * compiled for one instruction set each (gemm_avx2.c, gemm_avx512.c).
+ *
+ * The native GEMM is the BLIS / GotoBLAS loop nest: op(B) is packed into
+ * panels of KC x NR (row k of a panel is NR consecutive floats), op(A) into
+ * panels of MR x KC (column k is MR consecutive floats), both zero-padded
+ * to whole panels, and a register-blocked micro-kernel multiplies one A
+ * panel by one B panel into an MR x NR tile of C. The packing loops are
+ * written once here (as macros expanded in each instruction-set file, so
+ * the compiler vectorises them for that set) and the micro-kernels are
+ * intrinsics.
+ *
+ * Micro-kernel contract: acc[i][j] = sum over k in order of
+ * a[k*MR + i] * b[k*NR + j], one fused multiply-add per term, then
+ * C[i][j] = alpha * acc (beta == 0: C is not read) or
+ * fma(beta, C[i][j], alpha * acc). Every lane is summed in the same order
+ * whatever the tile's position, so an element's value depends only on the
+ * shape of the product (its K blocking), not on how C was cut over threads.
+ */
+#ifndef VN_GEMM_INTERNAL_H
+#define VN_GEMM_INTERNAL_H
+
+#include "kernels/kernels.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#  define VN_GEMM_X86 1
+#else
+#  define VN_GEMM_X86 0
+#endif
+
+/* A full MR x NR tile: see the contract above. */
+typedef void (*vn__gemm_ukr_fn)(int64_t kc, const float *a, const float *b, float *c,
+                                int64_t ldc, float alpha, float beta);
+/* Pack op(B)[k0 .. k0+kc) x [j0 .. j0+nc) into ceil(nc/NR) panels. */
+typedef void (*vn__gemm_pack_b_fn)(bool tb, const float *B, int64_t ldb, int64_t k0, int64_t kc,
+                                   int64_t j0, int64_t nc, float *out);
+/* Pack op(A)[i0 .. i0+mc) x [k0 .. k0+kc) into ceil(mc/MR) panels. */
+typedef void (*vn__gemm_pack_a_fn)(bool ta, const float *A, int64_t lda, int64_t i0, int64_t mc,
+                                   int64_t k0, int64_t kc, float *out);
+
+/* The product of one row, M == 1: c[j] = alpha * acc_j (beta == 0) or
+ * fma(beta, c[j], alpha * acc_j) with acc_j = sum_k a[k * inca] * op(B)[k, j],
+ * no packing. Each acc_j is summed in an order fixed by K alone. */
+typedef void (*vn__gemm_row_fn)(bool tb, int64_t N, int64_t K, float alpha, const float *a,
+                                int64_t inca, const float *B, int64_t ldb, float beta, float *c);
+
+typedef struct vn__gemm_kernel {
+    const char *name;     /* "avx512 8x32" */
+    int mr, nr;
+    vn__gemm_ukr_fn ukr;
+    vn__gemm_pack_a_fn pack_a;
+    vn__gemm_pack_b_fn pack_b;
+    vn__gemm_row_fn row;
+} vn__gemm_kernel;
+
+#if VN_GEMM_X86
+extern const vn__gemm_kernel vn__gemm_kernel_avx2;
+extern const vn__gemm_kernel vn__gemm_kernel_avx512;
+#endif
+
+/* The packing loops for a given MR / NR, as static functions named
+ * PREFIX_pack_a / PREFIX_pack_b with the attributes ATTR. The file defines
+ * PREFIX_tr8(src, lds, dst, ldd) first: dst[c * ldd + r] = src[r * lds + c]
+ * for r, c < 8 (an 8 x 8 transpose, used for the transposing packs). */
+#define VN__GEMM_DEFINE_PACKING(PREFIX, MR, NR, ATTR)                                          \
+    ATTR static void PREFIX##_pack_b(bool tb, const float *B, int64_t ldb, int64_t k0,         \
+                                     int64_t kc, int64_t j0, int64_t nc, float *out)           \
+    {                                                                                          \
+        for (int64_t jp = 0; jp < nc; jp += (NR)) {                                            \
+            int64_t w = nc - jp < (NR) ? nc - jp : (NR);                                       \
+            float *o = out + jp * kc;                                                          \
+            if (!tb) {                                                                         \
+                const float *b = B + k0 * ldb + j0 + jp;                                       \
+                if (w == (NR)) {                                                               \
+                    for (int64_t k = 0; k < kc; k++)                                           \
+                        for (int j = 0; j < (NR); j++)                                         \
+                            o[k * (NR) + j] = b[k * ldb + j];                                  \
+                } else {                                                                       \
+                    for (int64_t k = 0; k < kc; k++) {                                         \
+                        for (int j = 0; j < w; j++)                                            \
+                            o[k * (NR) + j] = b[k * ldb + j];                                  \
+                        for (int j = (int)w; j < (NR); j++)                                    \
+                            o[k * (NR) + j] = 0.0f;                                            \
+                    }                                                                          \
+                }                                                                              \
+            } else {                                                                           \
+                const float *b = B + (j0 + jp) * ldb + k0;                                     \
+                int64_t k = 0;                                                                 \
+                if (w == (NR) && (NR) % 8 == 0)                                                \
+                    for (; k + 8 <= kc; k += 8)                                                \
+                        for (int j = 0; j < (NR); j += 8)                                      \
+                            PREFIX##_tr8(b + j * ldb + k, ldb, o + k * (NR) + j, (NR));        \
+                for (; k < kc; k++) {                                                          \
+                    for (int j = 0; j < w; j++)                                                \
+                        o[k * (NR) + j] = b[j * ldb + k];                                      \
+                    for (int j = (int)w; j < (NR); j++)                                        \
+                        o[k * (NR) + j] = 0.0f;                                                \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    }                                                                                          \
+    ATTR static void PREFIX##_pack_a(bool ta, const float *A, int64_t lda, int64_t i0,         \
+                                     int64_t mc, int64_t k0, int64_t kc, float *out)           \
+    {                                                                                          \
+        for (int64_t ip = 0; ip < mc; ip += (MR)) {                                            \
+            int64_t h = mc - ip < (MR) ? mc - ip : (MR);                                       \
+            float *o = out + ip * kc;                                                          \
+            if (ta) {                                                                          \
+                const float *a = A + k0 * lda + i0 + ip;                                       \
+                for (int64_t k = 0; k < kc; k++) {                                             \
+                    for (int i = 0; i < h; i++)                                                \
+                        o[k * (MR) + i] = a[k * lda + i];                                      \
+                    for (int i = (int)h; i < (MR); i++)                                        \
+                        o[k * (MR) + i] = 0.0f;                                                \
+                }                                                                              \
+            } else {                                                                           \
+                const float *a = A + (i0 + ip) * lda + k0;                                     \
+                if (h == (MR) && (MR) % 8 == 0) {                                              \
+                    int64_t kt = 0;                                                            \
+                    for (; kt + 8 <= kc; kt += 8)                                              \
+                        for (int i = 0; i < (MR); i += 8)                                      \
+                            PREFIX##_tr8(a + i * lda + kt, lda, o + kt * (MR) + i, (MR));      \
+                    for (; kt < kc; kt++)                                                      \
+                        for (int i = 0; i < (MR); i++)                                         \
+                            o[kt * (MR) + i] = a[i * lda + kt];                                \
+                    continue;                                                                  \
+                }                                                                              \
+                for (int i = 0; i < (MR); i++)                                                 \
+                    if (i < h)                                                                 \
+                        for (int64_t k = 0; k < kc; k++)                                       \
+                            o[k * (MR) + i] = a[i * lda + k];                                  \
+                    else                                                                       \
+                        for (int64_t k = 0; k < kc; k++)                                       \
+                            o[k * (MR) + i] = 0.0f;                                            \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+#endif /* VN_GEMM_INTERNAL_H */
