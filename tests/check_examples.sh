@@ -142,6 +142,9 @@ run_example() {
         custom_codec)
             "$@" "$out/picture.vnt"
             ;;
+        transfer_experiment)
+            "$@" --quick   # the full run takes minutes (docs/transfer-learning.md)
+            ;;
         *)
             "$@"
             ;;

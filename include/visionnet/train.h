@@ -460,6 +460,19 @@ VN_API vn_status vn_dataset_set_augment(vn_dataset *ds, vn_augment *aug);
 VN_API vn_status vn_dataset_subset(const vn_dataset *ds, int64_t start, int64_t count,
                                    vn_dataset **out);
 
+/**
+ * A view of the samples of ds whose class is one of classes[0..n_classes-1]
+ * (distinct, each in 0..K-1), renumbered in that order: class classes[j]
+ * becomes class j, K becomes n_classes and the class names follow. With
+ * per_class > 0 only the first per_class samples of each class (in ds's
+ * order) are kept, all of them when a class has fewer; 0 keeps every
+ * sample. The view keeps ds's order and shares its samples (not its sample
+ * hook). E.g. Fashion-MNIST classes 5..9 with 50 images each:
+ * `int c[5] = {5, 6, 7, 8, 9}; vn_dataset_select_classes(all, c, 5, 50, &few)`.
+ */
+VN_API vn_status vn_dataset_select_classes(const vn_dataset *ds, const int *classes,
+                                           int n_classes, int64_t per_class, vn_dataset **out);
+
 /** Destroy a dataset handle (the samples go with the last view). NULL is a no-op. */
 VN_API void vn_dataset_destroy(vn_dataset *ds);
 

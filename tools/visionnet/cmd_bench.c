@@ -27,8 +27,16 @@
  *       - peak RSS (getrusage ru_maxrss) and the test accuracy.
  *       --limit N uses only the first N training images and the first
  *       max(N, 256) test images (quick checks, the test suite).
+ *
+ *   visionnet bench --model FILE [--input-shape C,H,W] [--reps N] [--threads N] [--json]
+ *       inference time of any model file, or ONNX file (imported first;
+ *       --input-shape for symbolic dimensions), on random f32 input: batch-1
+ *       latency (median of N runs, default 30) and batch-8 time (median of
+ *       max(N/3, 5) runs), each after 2 warm-up runs. --json keys:
+ *       latency_b1_ms, batch8_ms, gflops_per_image, input_shape, threads.
  */
 #include "cli_data.h"
+#include "cli_model.h"
 #include "reference_cnn.h"
 
 #include <math.h>
@@ -371,10 +379,148 @@ static vn_status bench_run(vn_model *m, const vn_dataset *train, const vn_datase
     return s;
 }
 
+/* ---- visionnet bench --model FILE ---------------------------------------- */
+
+/* "3,224,224" -> dims; false after one line. */
+static bool parse_shape(const char *text, int64_t *dims, int *n)
+{
+    *n = 0;
+    for (const char *p = text; *p;) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (end == p || v < 1 || v > (1LL << 24) || (*end && *end != ',') ||
+            *n == VN_MAX_DIMS - 1) {
+            cli_fail("--input-shape: '%s' is not a list of positive sizes such as 3,224,224",
+                     text);
+            return false;
+        }
+        dims[(*n)++] = v;
+        p = *end ? end + 1 : end;
+    }
+    if (!*n)
+        cli_fail("--input-shape: give the sizes, such as 3,224,224");
+    return *n > 0;
+}
+
+/* Median milliseconds of `reps` inference forwards of x, after 2 warm-ups. */
+static vn_status time_forward(vn_model *m, const vn_tensor *x, long reps, double *ms)
+{
+    double *t = malloc((size_t)reps * sizeof *t);
+    if (!t)
+        return VN_ERR_NOMEM;
+    const vn_tensor *out = NULL;
+    vn_status s = VN_OK;
+    for (long i = 0; i < 2 && s == VN_OK; i++)
+        s = vn_model_forward(m, x, VN_MODE_INFERENCE, &out);
+    for (long i = 0; i < reps && s == VN_OK; i++) {
+        double t0 = now_s();
+        s = vn_model_forward(m, x, VN_MODE_INFERENCE, &out);
+        t[i] = 1e3 * (now_s() - t0);
+    }
+    if (s == VN_OK)
+        *ms = median_of(t, reps);
+    free(t);
+    return s;
+}
+
+/* A batch of n random samples (normal-ish, fixed seed) of the model's input. */
+static vn_status random_batch(const vn_model *m, int64_t n, vn_tensor **out)
+{
+    int64_t shape[VN_MAX_DIMS + 1];
+    int nd = 0;
+    vn_model_input_shape(m, shape + 1, &nd);
+    shape[0] = n;
+    vn_status s = vn_tensor_create(VN_F32, nd + 1, shape, out);
+    if (s != VN_OK)
+        return s;
+    float *d = vn_tensor_data(*out);
+    uint64_t z = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < vn_tensor_numel(*out); i++) {
+        float acc = 0;
+        for (int k = 0; k < 4; k++) {
+            z = z * 6364136223846793005ull + 1442695040888963407ull;
+            acc += (float)(z >> 40) / (float)(1 << 24);
+        }
+        d[i] = (acc - 2.0f) * 1.7320508f; /* mean 0, variance 1 */
+    }
+    return VN_OK;
+}
+
+static int bench_model(const char *path, const char *input_shape, long threads, long reps,
+                       bool json)
+{
+    if (threads > 0)
+        vn_set_num_threads((int)threads);
+    vn_model *m = NULL;
+    if (cli_is_model_file(path)) {
+        if (input_shape)
+            return cli_fail("bench: --input-shape is for ONNX files; %s is a model file", path);
+        if (!(m = cli_model_load(path, NULL)))
+            return 1;
+    } else {
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            return cli_fail("%s: no such file", path);
+        fclose(f);
+        int64_t dims[VN_MAX_DIMS];
+        int nd = 0;
+        if (input_shape && !parse_shape(input_shape, dims, &nd))
+            return 1;
+        vn_onnx_options o = VN_ONNX_OPTIONS_INIT;
+        if (nd) {
+            o.input_shape = dims;
+            o.input_ndim = nd;
+        }
+        vn_status s = vn_model_import_onnx(path, &o, &m);
+        if (s != VN_OK)
+            return cli_fail_file(path, s);
+    }
+    vn_tensor *x1 = NULL, *x8 = NULL;
+    double b1 = NAN, b8 = NAN;
+    const long reps8 = reps / 3 < 5 ? 5 : reps / 3;
+    vn_status s = random_batch(m, 1, &x1);
+    if (s == VN_OK)
+        s = random_batch(m, 8, &x8);
+    if (s == VN_OK)
+        s = time_forward(m, x1, reps, &b1);
+    if (s == VN_OK)
+        s = time_forward(m, x8, reps8, &b8);
+    int64_t shape[VN_MAX_DIMS];
+    int nd = 0;
+    vn_model_input_shape(m, shape, &nd);
+    int64_t flops = 0;
+    for (int i = 0; i < vn_model_node_count(m); i++)
+        flops += vn_model_node_flops(m, i);
+    vn_tensor_destroy(x1);
+    vn_tensor_destroy(x8);
+    vn_model_destroy(m);
+    if (s != VN_OK)
+        return cli_fail_file(path, s);
+    const int nt = vn_get_num_threads();
+    if (json) {
+        fputs("{\"model\": ", stdout);
+        cli_json_string(stdout, path);
+        fputs(", \"input_shape\": [", stdout);
+        for (int d = 0; d < nd; d++)
+            printf(d ? ", %lld" : "%lld", (long long)shape[d]);
+        printf("], \"gflops_per_image\": %.4f, \"latency_b1_ms\": %.4f, \"batch8_ms\": %.4f, "
+               "\"latency_n\": %ld, \"batch8_n\": %ld, \"threads\": %d}\n",
+               1e-9 * (double)flops, b1, b8, reps, reps8, nt);
+        return 0;
+    }
+    printf("%s: %.4g GFLOPs per image, %d thread%s\n", path, 1e-9 * (double)flops, nt,
+           nt == 1 ? "" : "s");
+    printf("latency: %.3f ms (batch 1, median of %ld runs after 2 warm-up runs)\n", b1, reps);
+    printf("batch 8: %.3f ms (median of %ld runs; %.1f images/s)\n", b8, reps8, 8e3 / b8);
+    return 0;
+}
+
 static void bench_usage(FILE *f)
 {
     fprintf(f,
             "usage: visionnet bench [--threads N] [--epochs E] [--latency-n N] [--limit N] "
+            "[--json]\n"
+            "       visionnet bench --model FILE [--input-shape C,H,W] [--reps N] [--threads N] "
             "[--json]\n"
             "       visionnet bench augment [--threads N] [--n IMAGES] [--reps R] "
             "[--image PATH] [--json]\n\n"
@@ -388,12 +534,17 @@ static void bench_usage(FILE *f)
             "  --latency-n N   single images timed (default 1000)\n"
             "  --limit N       only the first N training and max(N, 256) test images\n"
             "  --json          one JSON object: train_images_per_s, infer_images_per_s,\n"
-            "                  latency_b1_ms, peak_rss_mb, threads, epochs, accuracy\n");
+            "                  latency_b1_ms, peak_rss_mb, threads, epochs, accuracy\n\n"
+            "With --model: inference time of any model file (or ONNX file, imported first;\n"
+            "--input-shape for its symbolic dimensions) on random input: batch-1 latency\n"
+            "(median of N runs, default 30) and batch-8 time (median of max(N/3, 5) runs).\n"
+            "  --json          latency_b1_ms, batch8_ms, gflops_per_image, input_shape, threads\n");
 }
 
 static int bench_train(int argc, char **argv)
 {
-    long threads = 0, epochs = 1, latency_n = 1000, limit = 0;
+    long threads = 0, epochs = 1, latency_n = 1000, limit = 0, reps = 30;
+    const char *model_path = NULL, *input_shape = NULL;
     bool json = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -418,6 +569,15 @@ static int bench_train(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--json")) {
             json = true;
+        } else if (!strcmp(a, "--model") || !strcmp(a, "--input-shape")) {
+            if (!v)
+                return cli_fail("bench: %s needs a value", a);
+            *(!strcmp(a, "--model") ? &model_path : &input_shape) = v;
+            i++;
+        } else if (!strcmp(a, "--reps")) {
+            if (!cli_parse_int("--reps", v, 1, 1000000, &reps))
+                return 1;
+            i++;
         } else {
             return cli_fail(strncmp(a, "--", 2)
                                 ? "bench: unexpected argument '%s' (see visionnet bench --help)"
@@ -425,6 +585,10 @@ static int bench_train(int argc, char **argv)
                             a);
         }
     }
+    if (model_path)
+        return bench_model(model_path, input_shape, threads, reps, json);
+    if (input_shape)
+        return cli_fail("bench: --input-shape goes with --model");
     if (threads > 0)
         vn_set_num_threads((int)threads);
     char train_path[4096], test_path[4096];

@@ -27,6 +27,7 @@
  * then the command exits with status 130) leaves the last finished epoch.
  */
 #include "cli_data.h"
+#include "cli_fit.h"
 #include "reference_cnn.h"
 #include "progress.h"
 
@@ -303,29 +304,6 @@ static vn_model *build_model(const train_args *a, int k, bool print_only)
     return m;
 }
 
-/* The optimizer from --optimizer and --lr. NULL after one line. */
-static vn_optimizer *build_optimizer(const train_args *a)
-{
-    char config[512];
-    const char *o = a->optimizer;
-    if (!strcmp(o, "sgd"))
-        snprintf(config, sizeof config, "sgd lr=%.17g momentum=0.9", a->lr_set ? a->lr : 0.01);
-    else if (!strcmp(o, "adam") || !strcmp(o, "adamw"))
-        snprintf(config, sizeof config, "%s lr=%.17g", o, a->lr_set ? a->lr : 0.001);
-    else
-        snprintf(config, sizeof config, "%s", o);
-    vn_optimizer *opt = NULL;
-    vn_status s = vn_optimizer_create(config, &opt);
-    if (s == VN_OK && a->lr_set)
-        s = vn_optimizer_set_lr(opt, a->lr);
-    if (s != VN_OK) {
-        vn_optimizer_destroy(opt);
-        cli_fail_status("--optimizer", s);
-        return NULL;
-    }
-    return opt;
-}
-
 static void json_number(FILE *f, const char *key, double v, bool comma)
 {
     fprintf(f, "\"%s\": ", key);
@@ -417,7 +395,8 @@ int cmd_train(int argc, char **argv)
     }
     if (test_name && !(test = cli_data_open(test_name, true, test_path, sizeof test_path)))
         goto done;
-    if (!(opt = build_optimizer(&a)) || vn_fit_result_create(&result) != VN_OK)
+    if (!(opt = cli_build_optimizer(a.optimizer, a.lr_set, a.lr)) ||
+        vn_fit_result_create(&result) != VN_OK)
         goto done;
 
     cli_progress prog;

@@ -14,6 +14,9 @@ int cmd_predict(int argc, char **argv);
 int cmd_hog(int argc, char **argv);
 int cmd_augment(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_finetune(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 static const struct {
     const char *name;
@@ -27,7 +30,10 @@ static const struct {
     {"predict", cmd_predict, "classify images with a model file (top-k labels)"},
     {"hog", cmd_hog, "HOG descriptor of an image (.npy, picture, summary)"},
     {"augment", cmd_augment, "augmented versions of an image as a grid picture or files"},
-    {"bench", cmd_bench, "benchmarks ('bench augment': augmentation images/s)"},
+    {"finetune", cmd_finetune, "adapt a trained model to new classes (new head, frozen backbone)"},
+    {"import", cmd_import, "convert an ONNX model into a visionnet model file"},
+    {"run", cmd_run, "run a model on a .npy tensor (outputs, or a node's activation)"},
+    {"bench", cmd_bench, "benchmarks ('bench augment': augmentation images/s; --model FILE)"},
 };
 
 static void usage(FILE *f)
