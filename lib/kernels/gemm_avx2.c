@@ -106,6 +106,34 @@ ATTR static void avx2_ukr(int64_t kc, const float *a, const float *b, float *c, 
  * four 8-lane partial sums (k mod 32), then 8 at a time and a scalar tail,
  * added in a fixed order. Otherwise: c += a[k] * B[k, :] over k, 8 columns
  * at a time (a scalar loop for the last N mod 8), each lane in k order. */
+/* An edge tile (see vn__gemm_edge_fn): the full tile into a buffer
+ * (alpha 1, beta 0: acc exactly), then the full tile's store arithmetic
+ * element by element (fmaf is one vfmadd here, compiled for FMA). */
+ATTR static void avx2_edge(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                           float alpha, float beta, int64_t h, int64_t w)
+{
+    float tile[MR * NR] __attribute__((aligned(32)));
+    avx2_ukr(kc, a, b, tile, NR, 1.0f, 0.0f);
+    for (int64_t i = 0; i < h; i++)
+        for (int64_t j = 0; j < w; j++) {
+            float t = alpha * tile[i * NR + j];
+            c[i * ldc + j] = beta == 0.0f ? t : __builtin_fmaf(beta, c[i * ldc + j], t);
+        }
+}
+
+/* avx2_edge stored transposed (edge_t of vn__gemm_kernel). */
+ATTR static void avx2_edge_t(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                             float alpha, float beta, int64_t h, int64_t w)
+{
+    float tile[MR * NR] __attribute__((aligned(32)));
+    avx2_ukr(kc, a, b, tile, NR, 1.0f, 0.0f);
+    for (int64_t j = 0; j < w; j++)
+        for (int64_t i = 0; i < h; i++) {
+            float t = alpha * tile[i * NR + j];
+            c[j * ldc + i] = beta == 0.0f ? t : __builtin_fmaf(beta, c[j * ldc + i], t);
+        }
+}
+
 ATTR static void avx2_row(bool tb, int64_t N, int64_t K, float alpha, const float *a,
                           int64_t inca, const float *B, int64_t ldb, float beta, float *c)
 {
@@ -173,7 +201,8 @@ ATTR static void avx2_row(bool tb, int64_t N, int64_t K, float alpha, const floa
     }
 }
 
-const vn__gemm_kernel vn__gemm_kernel_avx2 = {"avx2 6x16", MR, NR, avx2_ukr, avx2_pack_a,
+const vn__gemm_kernel vn__gemm_kernel_avx2 = {"avx2 6x16", MR,          NR,          avx2_ukr,
+                                              avx2_edge,   avx2_edge_t, NULL,        avx2_pack_a,
                                               avx2_pack_b, avx2_row};
 
 #endif /* VN_GEMM_X86 */

@@ -109,6 +109,128 @@ ATTR static void avx512_ukr(int64_t kc, const float *a, const float *b, float *c
     }
 }
 
+/* A tile whose A is read in place (see vn__gemm_direct_fn): row i of A's
+ * panel is a + i * lda, k contiguous. The same FMAs in the same order as
+ * avx512_ukr on the packed panel, so the same values. */
+#define DROW(i)                                                                                \
+    {                                                                                          \
+        __m512 ai = _mm512_set1_ps(a##i[kk]);                                                  \
+        c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);                                            \
+        c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1);                                            \
+    }
+ATTR static void avx512_direct(int64_t kc, const float *a, int64_t lda, const float *b, float *c,
+                               int64_t ldc, float alpha, float beta)
+{
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    __m512 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+    const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda;
+    const float *a4 = a + 4 * lda, *a5 = a + 5 * lda, *a6 = a + 6 * lda, *a7 = a + 7 * lda;
+#define DSTEP(off)                                                                             \
+    {                                                                                          \
+        const int64_t kk = k + (off);                                                          \
+        __m512 b0 = _mm512_loadu_ps(b + (off) * NR), b1 = _mm512_loadu_ps(b + (off) * NR + 16); \
+        DROW(0) DROW(1) DROW(2) DROW(3) DROW(4) DROW(5) DROW(6) DROW(7)                        \
+    }
+    int64_t k = 0;
+    for (; k + 4 <= kc; k += 4) {
+        _mm_prefetch((const char *)(b + 8 * NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + 9 * NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + 10 * NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + 11 * NR), _MM_HINT_T0);
+        DSTEP(0) DSTEP(1) DSTEP(2) DSTEP(3)
+        b += 4 * NR;
+    }
+    for (; k < kc; k++) {
+        DSTEP(0)
+        b += NR;
+    }
+    __m512 va = _mm512_set1_ps(alpha);
+    if (beta == 0.0f) {
+        STORE0(0) STORE0(1) STORE0(2) STORE0(3) STORE0(4) STORE0(5) STORE0(6) STORE0(7)
+    } else {
+        __m512 vb = _mm512_set1_ps(beta);
+        STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+    }
+}
+
+/* avx512_direct for the first w columns of the tile (all MR rows). */
+ATTR static void avx512_direct_edge(int64_t kc, const float *a, int64_t lda, const float *b,
+                                    float *c, int64_t ldc, float alpha, float beta, int64_t w)
+{
+    if (w == NR) {
+        avx512_direct(kc, a, lda, b, c, ldc, alpha, beta);
+        return;
+    }
+    float tile[MR * NR] __attribute__((aligned(64)));
+    avx512_direct(kc, a, lda, b, tile, NR, 1.0f, 0.0f);
+    const __mmask16 m0 = w >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << w) - 1u);
+    const __mmask16 m1 = w >= 32 ? (__mmask16)0xffff
+                       : w <= 16 ? (__mmask16)0
+                                 : (__mmask16)((1u << (w - 16)) - 1u);
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    for (int64_t i = 0; i < MR; i++) {
+        float *ci = c + i * ldc;
+        __m512 t0 = _mm512_mul_ps(va, _mm512_load_ps(tile + i * NR));
+        __m512 t1 = _mm512_mul_ps(va, _mm512_load_ps(tile + i * NR + 16));
+        if (beta != 0.0f) {
+            t0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, ci), t0);
+            t1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, ci + 16), t1);
+        }
+        _mm512_mask_storeu_ps(ci, m0, t0);
+        _mm512_mask_storeu_ps(ci + 16, m1, t1);
+    }
+}
+
+/* An edge tile (see vn__gemm_edge_fn): the full tile's accumulators into
+ * a buffer (alpha 1, beta 0: acc exactly), then the same store arithmetic
+ * as the full tile's under column masks. */
+ATTR static void avx512_edge(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                             float alpha, float beta, int64_t h, int64_t w)
+{
+    float tile[MR * NR] __attribute__((aligned(64)));
+    avx512_ukr(kc, a, b, tile, NR, 1.0f, 0.0f);
+    const __mmask16 m0 = w >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << w) - 1u);
+    const __mmask16 m1 = w >= 32 ? (__mmask16)0xffff
+                       : w <= 16 ? (__mmask16)0
+                                 : (__mmask16)((1u << (w - 16)) - 1u);
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    for (int64_t i = 0; i < h; i++) {
+        float *ci = c + i * ldc;
+        __m512 t0 = _mm512_mul_ps(va, _mm512_load_ps(tile + i * NR));
+        __m512 t1 = _mm512_mul_ps(va, _mm512_load_ps(tile + i * NR + 16));
+        if (beta != 0.0f) {
+            t0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, ci), t0);
+            t1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, ci + 16), t1);
+        }
+        _mm512_mask_storeu_ps(ci, m0, t0);
+        _mm512_mask_storeu_ps(ci + 16, m1, t1);
+    }
+}
+
+/* An edge tile stored transposed (edge_t of vn__gemm_kernel): the tile
+ * into a buffer, transposed 8 x 8 at a time, then row j of the transpose
+ * (column j of the tile, h values) stored at c + j * ldc with the same
+ * arithmetic as avx512_edge. */
+ATTR static void avx512_edge_t(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                               float alpha, float beta, int64_t h, int64_t w)
+{
+    float tile[MR * NR] __attribute__((aligned(64)));
+    float tt[NR * MR] __attribute__((aligned(64)));
+    avx512_ukr(kc, a, b, tile, NR, 1.0f, 0.0f);
+    for (int j = 0; j < NR; j += 8)
+        avx512_tr8(tile + j, NR, tt + j * MR, MR);
+    const __mmask16 mh = (__mmask16)((1u << h) - 1u);
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    for (int64_t j = 0; j < w; j++) {
+        float *cj = c + j * ldc;
+        __m512 t = _mm512_mul_ps(va, _mm512_maskz_loadu_ps(mh, tt + j * MR));
+        if (beta != 0.0f)
+            t = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mh, cj), t);
+        _mm512_mask_storeu_ps(cj, mh, t);
+    }
+}
+
 /* One row of C (see vn__gemm_row_fn). tb: a dot product per column, in
  * four 16-lane partial sums (k mod 64), then 16 at a time and a masked
  * tail, added in a fixed order. Otherwise: c += a[k] * B[k, :] over k, 16 columns at a
@@ -173,7 +295,7 @@ ATTR static void avx512_row(bool tb, int64_t N, int64_t K, float alpha, const fl
     }
 }
 
-const vn__gemm_kernel vn__gemm_kernel_avx512 = {"avx512 8x32", MR, NR, avx512_ukr, avx512_pack_a,
-                                                avx512_pack_b, avx512_row};
+const vn__gemm_kernel vn__gemm_kernel_avx512 = {"avx512 8x32", MR, NR, avx512_ukr, avx512_edge, avx512_edge_t, avx512_direct_edge,
+                                                avx512_pack_a, avx512_pack_b, avx512_row};
 
 #endif /* VN_GEMM_X86 */

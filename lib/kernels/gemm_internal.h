@@ -32,6 +32,13 @@
 /* A full MR x NR tile: see the contract above. */
 typedef void (*vn__gemm_ukr_fn)(int64_t kc, const float *a, const float *b, float *c,
                                 int64_t ldc, float alpha, float beta);
+/* An edge tile: the first h rows and w columns (h <= MR, w <= NR) of a full
+ * tile, with exactly the arithmetic of the full tile (acc, then
+ * alpha * acc, or fma(beta, C, alpha * acc)); C outside them is not
+ * touched. */
+/* The _t variant stores element (i, j) of the tile at c[j * ldc + i]. */
+typedef void (*vn__gemm_edge_fn)(int64_t kc, const float *a, const float *b, float *c,
+                                 int64_t ldc, float alpha, float beta, int64_t h, int64_t w);
 /* Pack op(B)[k0 .. k0+kc) x [j0 .. j0+nc) into ceil(nc/NR) panels. */
 typedef void (*vn__gemm_pack_b_fn)(bool tb, const float *B, int64_t ldb, int64_t k0, int64_t kc,
                                    int64_t j0, int64_t nc, float *out);
@@ -45,10 +52,20 @@ typedef void (*vn__gemm_pack_a_fn)(bool ta, const float *A, int64_t lda, int64_t
 typedef void (*vn__gemm_row_fn)(bool tb, int64_t N, int64_t K, float alpha, const float *a,
                                 int64_t inca, const float *B, int64_t ldb, float beta, float *c);
 
+/* A tile of MR full rows and the first w columns (w <= NR) whose op(A) is
+ * read in place, not packed: row i of its panel is a + i * lda, k
+ * contiguous (A not transposed). The same arithmetic as the packed tile,
+ * so the same values. */
+typedef void (*vn__gemm_direct_fn)(int64_t kc, const float *a, int64_t lda, const float *b,
+                                   float *c, int64_t ldc, float alpha, float beta, int64_t w);
+
 typedef struct vn__gemm_kernel {
     const char *name;     /* "avx512 8x32" */
     int mr, nr;
     vn__gemm_ukr_fn ukr;
+    vn__gemm_edge_fn edge;
+    vn__gemm_edge_fn edge_t;   /* the same tile stored transposed: C[j][i] */
+    vn__gemm_direct_fn direct; /* NULL: A is always packed */
     vn__gemm_pack_a_fn pack_a;
     vn__gemm_pack_b_fn pack_b;
     vn__gemm_row_fn row;
