@@ -525,6 +525,250 @@ static void test_col2im_is_the_adjoint_of_im2col(void **state)
     free(c);
 }
 
+/* ---- max pooling, 2x2 stride 2 fast path ---------------------------------- */
+
+/* The definition, written out: each window's first maximum in row-major
+ * order (a NaN wins, as in PyTorch), and its gradient routed there. */
+static void max_pool_2x2_reference(int64_t planes, int64_t h, int64_t w, const float *x, float *y,
+                                   int32_t *am)
+{
+    const int64_t oh = h / 2, ow = w / 2;
+    for (int64_t p = 0; p < planes; p++)
+        for (int64_t i = 0; i < oh; i++)
+            for (int64_t j = 0; j < ow; j++) {
+                int32_t best = -1;
+                for (int a = 0; a < 2; a++)
+                    for (int b = 0; b < 2; b++) {
+                        int32_t at = (int32_t)((2 * i + a) * w + 2 * j + b);
+                        float v = x[p * h * w + at];
+                        if (best < 0 || v > x[p * h * w + best] || v != v)
+                            best = at;
+                    }
+                y[(p * oh + i) * ow + j] = x[p * h * w + best];
+                am[(p * oh + i) * ow + j] = best;
+            }
+}
+
+static float *random_floats(size_t n, unsigned seed);
+
+/* vn__max_pool_relu_backward against relu's and the pool's own backwards
+ * run one after the other (x: the relu's input; NaN included). */
+static void check_max_pool_relu_backward(const vn__pool_geom *g, const float *x)
+{
+    const size_t nx = (size_t)(g->n * g->c * g->h * g->w), ny = (size_t)(g->n * g->c * g->oh * g->ow);
+    float *r = malloc(nx * sizeof(float)), *y = malloc(ny * sizeof(float));
+    float *dy = malloc(ny * sizeof(float)), *dr = malloc(nx * sizeof(float));
+    float *want = malloc(nx * sizeof(float)), *got = malloc(nx * sizeof(float));
+    int32_t *am = malloc(ny * sizeof(int32_t));
+    vn__act_forward(VN__ACT_RELU, 0.0f, x, r, (int64_t)nx);
+    vn__max_pool_forward(g, r, y, am);
+    for (size_t i = 0; i < ny; i++)
+        dy[i] = i % 5 == 2 ? -0.0f : (float)((int)(i * 7919 % 1000) - 500) / 64.0f;
+    vn__max_pool_backward(g, dy, am, dr);
+    vn__act_backward(VN__ACT_RELU, 0.0f, x, r, dr, want, (int64_t)nx);
+    for (size_t i = 0; i < nx; i++)
+        got[i] = 99.0f;
+    vn__max_pool_relu_backward(g, dy, am, y, got);
+    assert_memory_equal(got, want, nx * sizeof(float));
+    free(r);
+    free(y);
+    free(dy);
+    free(dr);
+    free(want);
+    free(got);
+    free(am);
+}
+
+static void check_max_pool_2x2(void)
+{
+    static const int64_t sizes[][2] = {{8, 8}, {7, 9}, {28, 28}, {5, 4}, {2, 3}, {3, 35}, {6, 66}};
+    srand(7);
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        const int64_t n = 2, c = 3, h = sizes[si][0], w = sizes[si][1];
+        const int64_t oh = h / 2, ow = w / 2, planes = n * c;
+        vn__pool_geom g = {.n = n, .c = c, .h = h, .w = w, .oh = oh, .ow = ow, .kh = 2, .kw = 2,
+                           .sh = 2, .sw = 2, .dh = 1, .dw = 1};
+        float *x = malloc(sizeof(float) * (size_t)(planes * h * w));
+        float *y = malloc(sizeof(float) * (size_t)(planes * oh * ow));
+        float *yr = malloc(sizeof(float) * (size_t)(planes * oh * ow));
+        float *y2 = malloc(sizeof(float) * (size_t)(planes * oh * ow));
+        float *dy = malloc(sizeof(float) * (size_t)(planes * oh * ow));
+        float *dx = malloc(sizeof(float) * (size_t)(planes * h * w));
+        float *dxr = malloc(sizeof(float) * (size_t)(planes * h * w));
+        int32_t *am = malloc(sizeof(int32_t) * (size_t)(planes * oh * ow));
+        int32_t *amr = malloc(sizeof(int32_t) * (size_t)(planes * oh * ow));
+        /* few distinct values: most windows hold ties; a few NaNs, -inf */
+        for (int64_t i = 0; i < planes * h * w; i++) {
+            int r = rand() % 64;
+            x[i] = r == 0 ? NAN : r == 1 ? -INFINITY : (float)(r % 4) - 1.5f;
+        }
+        for (int64_t i = 0; i < planes * oh * ow; i++)
+            dy[i] = i % 7 == 3 ? -0.0f : (float)(rand() % 1000) / 100.0f - 4.0f;
+        max_pool_2x2_reference(planes, h, w, x, yr, amr);
+        vn__max_pool_forward(&g, x, y, am);
+        assert_memory_equal(y, yr, sizeof(float) * (size_t)(planes * oh * ow));
+        assert_memory_equal(am, amr, sizeof(int32_t) * (size_t)(planes * oh * ow));
+        vn__max_pool_forward(&g, x, y2, NULL); /* inference: no arg-max */
+        assert_memory_equal(y2, yr, sizeof(float) * (size_t)(planes * oh * ow));
+        for (int64_t i = 0; i < planes * h * w; i++)
+            dx[i] = 99.0f; /* every pixel must be written */
+        memset(dxr, 0, sizeof(float) * (size_t)(planes * h * w));
+        for (int64_t p = 0; p < planes; p++)
+            for (int64_t o = 0; o < oh * ow; o++)
+                dxr[p * h * w + amr[p * oh * ow + o]] += dy[p * oh * ow + o];
+        vn__max_pool_backward(&g, dy, am, dx);
+        assert_memory_equal(dx, dxr, sizeof(float) * (size_t)(planes * h * w));
+        check_max_pool_relu_backward(&g, x);
+        free(x);
+        free(y);
+        free(yr);
+        free(y2);
+        free(dy);
+        free(dx);
+        free(dxr);
+        free(am);
+        free(amr);
+    }
+}
+
+/* Both 2x2 stride-2 paths (the CPU's SIMD one where it has AVX-512, and
+ * the portable loop) against the definition, on data full of ties, NaN
+ * and -inf, with odd sizes and rows longer than one vector; and the fused
+ * relu + max-pool backward against the two backwards in turn. */
+static void test_max_pool_2x2_fast_path_matches_definition(void **state)
+{
+    (void)state;
+    bool simd = vn__max_pool_use_simd(true);
+    check_max_pool_2x2();
+    assert_true(vn__max_pool_use_simd(false));
+    check_max_pool_2x2();
+    vn__max_pool_use_simd(true);
+    /* the general path's fused backward: overlapping padded windows */
+    float *x = random_floats(2 * 3 * 9 * 11, 3);
+    for (int i = 0; i < 2 * 3 * 9 * 11; i += 17)
+        x[i] = NAN;
+    vn__pool_geom g = {.n = 2, .c = 3, .h = 9, .w = 11, .oh = 5, .ow = 6, .kh = 3, .kw = 3,
+                       .sh = 2, .sw = 2, .ph = 1, .pw = 1, .ph_end = 1, .pw_end = 1, .dh = 1,
+                       .dw = 1};
+    check_max_pool_relu_backward(&g, x);
+    free(x);
+    if (!simd)
+        print_message("note: no AVX-512 on this CPU; only the portable 2x2 path was checked\n");
+}
+
+/* ---- conv2d -> relu fusion -------------------------------------------------- */
+
+static float *random_floats(size_t n, unsigned seed)
+{
+    float *p = malloc(n * sizeof(float));
+    srand(seed);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (float)(rand() % 2001 - 1000) / 500.0f;
+    return p;
+}
+
+/* vn__conv2d_forward_relu writes the convolution's output and relu of it,
+ * bit for bit what vn__conv2d_forward then vn__act_forward give: batched
+ * small images (gathered GEMMs), a sample wide enough for a GEMM of its
+ * own, a large image cut in bands, depthwise, and no bias. */
+static void test_conv2d_forward_relu_matches_unfused(void **state)
+{
+    (void)state;
+    vn__conv_geom geoms[] = {
+        {.n = 5, .c = 3, .h = 9, .w = 7, .k = 6, .oh = 9, .ow = 7, .kh = 3, .kw = 3, .sh = 1,
+         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 3, .c = 1, .h = 28, .w = 28, .k = 8, .oh = 28, .ow = 28, .kh = 3, .kw = 3, .sh = 1,
+         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 2, .c = 16, .h = 120, .w = 120, .k = 4, .oh = 60, .ow = 60, .kh = 3, .kw = 3,
+         .sh = 2, .sw = 2, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 2, .c = 4, .h = 8, .w = 8, .k = 4, .oh = 8, .ow = 8, .kh = 3, .kw = 3, .sh = 1,
+         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 4},
+    };
+    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
+        const vn__conv_geom *g = &geoms[gi];
+        size_t nx = (size_t)(g->n * g->c * g->h * g->w), ny = (size_t)(g->n * g->k * g->oh * g->ow);
+        size_t nw = (size_t)(g->k * (g->c / g->groups) * g->kh * g->kw);
+        float *x = random_floats(nx, 1 + (unsigned)gi), *w = random_floats(nw, 50 + (unsigned)gi);
+        float *b = random_floats((size_t)g->k, 90 + (unsigned)gi);
+        float *y0 = malloc(ny * sizeof(float)), *r0 = malloc(ny * sizeof(float));
+        float *y1 = malloc(ny * sizeof(float)), *r1 = malloc(ny * sizeof(float));
+        for (int with_bias = 0; with_bias < 2; with_bias++) {
+            const float *bias = with_bias ? b : NULL;
+            assert_int_equal(vn__conv2d_forward(g, x, w, bias, y0), VN_OK);
+            vn__act_forward(VN__ACT_RELU, 0.0f, y0, r0, (int64_t)ny);
+            assert_int_equal(vn__conv2d_forward_relu(g, x, w, bias, y1, r1), VN_OK);
+            assert_memory_equal(y0, y1, ny * sizeof(float));
+            assert_memory_equal(r0, r1, ny * sizeof(float));
+            size_t neg = 0;
+            for (size_t i = 0; i < ny; i++)
+                neg += y0[i] < 0.0f;
+            assert_true(neg > 0 && neg < ny); /* the relu had work to do */
+        }
+        free(x);
+        free(w);
+        free(b);
+        free(y0);
+        free(r0);
+        free(y1);
+        free(r1);
+    }
+}
+
+/* In a model, conv2d -> relu runs fused (model_run.c); the relu node's
+ * output is relu of the conv node's, in training and inference, and an
+ * inference plan whose relu buffer is the convolution's input (conv0 ->
+ * conv1 -> relu reuses conv0's buffer; 28x28 images are convolved one
+ * sample at a time, so a fused pass would overwrite inputs not yet read)
+ * gives the same output as training. */
+static void test_model_conv_relu_fusion_keeps_both_outputs(void **state)
+{
+    (void)state;
+    const char *spec = "input shape=2,28,28\n"
+                       "conv2d name=c0 out=3 k=3 pad=1\n"
+                       "conv2d name=c1 out=5 k=3 pad=1\n"
+                       "relu name=r1\n"
+                       "max_pool2d name=p1 k=2\n"
+                       "flatten name=f\n"
+                       "dense name=d out=4\n";
+    vn_model *m = NULL;
+    assert_int_equal(vn_model_from_spec(spec, &m), VN_OK);
+    int64_t shape[4] = {3, 2, 28, 28};
+    vn_tensor *x = NULL;
+    assert_int_equal(vn_tensor_create(VN_F32, 4, shape, &x), VN_OK);
+    float *px = random_floats(3 * 2 * 28 * 28, 7);
+    memcpy(vn_tensor_data(x), px, sizeof(float) * 3 * 2 * 28 * 28);
+    const vn_tensor *out = NULL, *c = NULL, *r = NULL;
+    for (int mode = 0; mode < 2; mode++) {
+        vn_mode md = mode ? VN_MODE_INFERENCE : VN_MODE_TRAINING;
+        if (md == VN_MODE_INFERENCE) {
+            assert_int_equal(vn_model_keep_output(m, "c1", 1), VN_OK);
+            assert_int_equal(vn_model_keep_output(m, "r1", 1), VN_OK);
+        }
+        assert_int_equal(vn_model_forward(m, x, md, &out), VN_OK);
+        assert_int_equal(vn_model_output(m, "c1", &c), VN_OK);
+        assert_int_equal(vn_model_output(m, "r1", &r), VN_OK);
+        const float *pc = vn_tensor_data_const(c), *pr = vn_tensor_data_const(r);
+        size_t neg = 0;
+        for (size_t i = 0; i < vn_tensor_numel(c); i++) {
+            float want = pc[i] > 0.0f ? pc[i] : 0.0f;
+            assert_memory_equal(&pr[i], &want, sizeof(float));
+            neg += pc[i] < 0.0f;
+        }
+        assert_true(neg > 0);
+    }
+    /* the plan without kept outputs: r1 may take c0's buffer (c1's input) */
+    float train_out[12];
+    assert_int_equal(vn_model_forward(m, x, VN_MODE_TRAINING, &out), VN_OK);
+    memcpy(train_out, vn_tensor_data_const(out), sizeof train_out);
+    assert_int_equal(vn_model_keep_output(m, "c1", 0), VN_OK);
+    assert_int_equal(vn_model_keep_output(m, "r1", 0), VN_OK);
+    assert_int_equal(vn_model_forward(m, x, VN_MODE_INFERENCE, &out), VN_OK);
+    assert_memory_equal(vn_tensor_data_const(out), train_out, sizeof train_out);
+    free(px);
+    vn_tensor_destroy(x);
+    vn_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -543,6 +787,9 @@ int main(void)
         cmocka_unit_test(test_im2col_lays_out_receptive_fields),
         cmocka_unit_test(test_im2col_same_size_conv_zeroes_the_padding),
         cmocka_unit_test(test_col2im_is_the_adjoint_of_im2col),
+        cmocka_unit_test(test_max_pool_2x2_fast_path_matches_definition),
+        cmocka_unit_test(test_conv2d_forward_relu_matches_unfused),
+        cmocka_unit_test(test_model_conv_relu_fusion_keeps_both_outputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,10 @@
  * channels: bands of 8 rows, 448 columns), and small images (14x14 = 196
  * pixels) are taken several samples at a time, their columns side by side,
  * so that each GEMM still has ~1024 columns (a thin GEMM spends its time
- * packing rather than multiplying).
+ * packing rather than multiplying). From 512 output pixels (28x28) a sample
+ * is wide enough alone and its GEMM writes straight into y, with no gather
+ * / scatter copies. The forward's epilogue (bias, and relu when the graph
+ * runtime fuses a following relu) runs on each block while it is in cache.
  *
  * Threads: the batch is cut into contiguous ranges of samples, one per pool
  * task; each task runs its own im2col and single-threaded GEMMs on its
@@ -41,6 +44,8 @@
 
 /* Columns of the GEMMs we aim for when batching small images. */
 #define TARGET_COLUMNS 1024
+/* Output pixels from which one sample's GEMM is wide enough on its own. */
+#define DIRECT_COLUMNS 512
 /* Fewest columns of a band of a large image. */
 #define MIN_BAND_COLUMNS 256
 /* Floats of im2col columns per GEMM (1 MiB: half an L2 cache). */
@@ -67,6 +72,7 @@ typedef struct conv_job {
     const vn__conv_geom *g;
     const float *x, *w, *bias, *dy;
     float *y, *dx, *dw;
+    float *yrelu;        /* forward: also relu(y) here (NULL: not wanted) */
     float *partials;     /* weight gradient: one [k, c/groups*kh*kw] block per task */
     int ntasks;
     int64_t chunk;       /* samples per GEMM (1 when the image is banded) */
@@ -84,6 +90,10 @@ static void plan_blocks(conv_job *j)
     const int64_t P = plane_out(g), rows = col_rows(g);
     if (is_pointwise(g) && P >= MIN_BAND_COLUMNS) {
         /* the input is the column matrix: nothing to keep in cache */
+        j->chunk = 1;
+        j->band = g->oh;
+    } else if (P >= DIRECT_COLUMNS && rows * P <= BLOCK_FLOATS) {
+        /* wide enough alone: GEMMs straight into y, no gather / scatter */
         j->chunk = 1;
         j->band = g->oh;
     } else if (rows * P <= BLOCK_FLOATS) {
@@ -189,6 +199,30 @@ static void for_blocks(conv_job *j, int t, block_fn fn, void *state)
 
 /* ---- forward ------------------------------------------------------------ */
 
+/* The epilogue of a block of whole samples ([rows, P] planes, rows =
+ * cnt*k), while they are still in cache: y += bias per channel and, when
+ * yr is not NULL, yr = relu(y) (v > 0 ? v : 0, as vn__act_forward computes
+ * it, so the fused forward is bit for bit the unfused one). */
+VN_SIMD_CLONES static void bias_relu(float *y, float *yr, int64_t rows, int64_t k, int64_t P,
+                                     const float *bias)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        float *restrict p = y + r * P;
+        if (bias) {
+            const float b = bias[r % k];
+            for (int64_t i = 0; i < P; i++)
+                p[i] += b;
+        }
+        if (yr) {
+            float *restrict q = yr + r * P;
+            for (int64_t i = 0; i < P; i++) {
+                float v = p[i];
+                q[i] = v > 0.0f ? v : 0.0f;
+            }
+        }
+    }
+}
+
 static bool forward_block(conv_job *j, const block *b, void *state)
 {
     (void)state;
@@ -212,8 +246,9 @@ static bool forward_block(conv_job *j, const block *b, void *state)
                   B + grp * qg * ldb, ldb, 0.0f, C + grp * kg * ldc, ldc);
     if (b->cnt > 1)
         scatter(C, g->k, P, b->cnt, y);
-    if (j->bias && b->r1 == g->oh)
-        vn__add_bias(y, b->cnt, g->k, P, j->bias);
+    if (b->r1 == g->oh && (j->bias || j->yrelu))
+        bias_relu(y, j->yrelu ? j->yrelu + b->n * g->k * P : NULL, b->cnt * g->k, g->k, P,
+                  j->bias);
     return true;
 }
 
@@ -251,18 +286,26 @@ static void run(conv_job *j, vn__task_fn fn)
         vn__parallel_tasks(j->ntasks, fn, j);
 }
 
-vn_status vn__conv2d_forward(const vn__conv_geom *g, const float *x, const float *w,
-                             const float *bias, float *y)
+vn_status vn__conv2d_forward_relu(const vn__conv_geom *g, const float *x, const float *w,
+                                  const float *bias, float *y, float *yrelu)
 {
     if (g->n == 0 || g->k == 0 || plane_out(g) == 0)
         return VN_OK;
     if (vn__conv_is_depthwise(g)) {
         vn__depthwise_forward(g, x, w, bias, y);
+        if (yrelu)
+            vn__act_forward(VN__ACT_RELU, 0.0f, y, yrelu, g->n * g->k * plane_out(g));
         return VN_OK;
     }
-    conv_job j = {.g = g, .x = x, .w = w, .bias = bias, .y = y};
+    conv_job j = {.g = g, .x = x, .w = w, .bias = bias, .y = y, .yrelu = yrelu};
     run(&j, forward_task);
     return finish(&j);
+}
+
+vn_status vn__conv2d_forward(const vn__conv_geom *g, const float *x, const float *w,
+                             const float *bias, float *y)
+{
+    return vn__conv2d_forward_relu(g, x, w, bias, y, NULL);
 }
 
 /* ---- input gradient ------------------------------------------------------ */

@@ -133,6 +133,10 @@ int64_t vn__conv_out_size(int64_t in, int k, int s, int p, int d);
 /* y = conv(x, w) + bias (bias may be NULL). */
 vn_status vn__conv2d_forward(const vn__conv_geom *g, const float *x, const float *w,
                              const float *bias, float *y);
+/* The same, and also yrelu = relu(y) (when not NULL), computed while each
+ * block of y is still in cache; yrelu must not overlap x or y. */
+vn_status vn__conv2d_forward_relu(const vn__conv_geom *g, const float *x, const float *w,
+                                  const float *bias, float *y, float *yrelu);
 /* dx = d(sum(y*dy))/dx (overwritten): the adjoint of the convolution, which
  * is also conv_transpose2d's forward. */
 vn_status vn__conv2d_backward_data(const vn__conv_geom *g, const float *dy, const float *w,
@@ -260,9 +264,19 @@ typedef struct vn__pool_geom {
  * output, the index (h*w + col within the plane) of the maximum (the first
  * in row-major order on ties). */
 void vn__max_pool_forward(const vn__pool_geom *g, const float *x, float *y, int32_t *argmax);
+/* For tests: on = false makes the 2x2 stride-2 max-pool take its portable
+ * loop instead of the AVX-512 one; on = true restores the CPU's choice.
+ * Returns whether the requested path is the one now in use. */
+bool vn__max_pool_use_simd(bool on);
 /* dx = 0 then dx[argmax] += dy. */
 void vn__max_pool_backward(const vn__pool_geom *g, const float *dy, const int32_t *argmax,
                            float *dx);
+/* The gradient of max_pool(relu(x)) with respect to x in one pass, from the
+ * pool's output y: dx = 0 then dx[argmax] += (y > 0 ? dy : 0), bit for bit
+ * the pool's backward followed by relu's (relu(x) > 0 exactly where x > 0,
+ * and y is relu(x) at the arg-max). y == NULL: vn__max_pool_backward. */
+void vn__max_pool_relu_backward(const vn__pool_geom *g, const float *dy, const int32_t *argmax,
+                                const float *y, float *dx);
 void vn__avg_pool_forward(const vn__pool_geom *g, const float *x, float *y);
 void vn__avg_pool_backward(const vn__pool_geom *g, const float *dy, float *dx);
 /* PyTorch adaptive average pooling (rows floor(i*h/oh) .. ceil((i+1)*h/oh)-1). */

@@ -16,6 +16,11 @@
  * - adaptive average: output (i, j) averages rows floor(i*h/oh) ..
  *   ceil((i+1)*h/oh)-1 and the columns likewise.
  *
+ * The common 2x2 stride-2 max-pool has its own paths (AVX-512 forward and
+ * backward where the CPU has it, a vectorisable loop elsewhere), and a
+ * backward through a relu and the pool at once for the graph runtime's
+ * fusion; all give the general path's results bit for bit.
+ *
  * All parallel over planes (sample, channel).
  */
 #include "kernels/kernels.h"
@@ -23,12 +28,20 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#  define POOL_AVX512 1
+#  include <immintrin.h>
+#else
+#  define POOL_AVX512 0
+#endif
+
 typedef struct pool_job {
     const vn__pool_geom *g;
     const float *x, *dy;
     float *y, *dx;
     int32_t *argmax;
     const int32_t *argmax_in;
+    const float *relu_y;    /* backward through a relu too: the pooled output */
     int64_t h, w, oh, ow;   /* adaptive */
 } pool_job;
 
@@ -160,6 +173,221 @@ max_planes_padded(const pool_job *j, int64_t begin, int64_t end)
     }
 }
 
+/* The common 2x2 window, stride 2, no padding or dilation, every window
+ * inside the image (floor mode): one pass over each pair of input rows,
+ * the four taps of a window compared in row-major order with the same tie
+ * and NaN rules as row_max, so the results (values and arg-max) are the
+ * general path's bit for bit. */
+static bool is_2x2(const vn__pool_geom *g)
+{
+    return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->dh == 1 && g->dw == 1 &&
+           g->ph == 0 && g->pw == 0 && 2 * g->oh <= g->h && 2 * g->ow <= g->w;
+}
+
+static inline __attribute__((always_inline)) void
+max_planes_2x2(const pool_job *j, int64_t begin, int64_t end)
+{
+    const vn__pool_geom *g = j->g;
+    const int64_t OW = g->ow, W = g->w;
+    for (int64_t pi = begin; pi < end; pi++) {
+        const float *x = j->x + pi * g->h * W;
+        float *y = j->y + pi * g->oh * OW;
+        int32_t *am = j->argmax ? j->argmax + pi * g->oh * OW : NULL;
+        for (int64_t oh = 0; oh < g->oh; oh++) {
+            const float *restrict r0 = x + 2 * oh * W, *restrict r1 = r0 + W;
+            float *restrict yr = y + oh * OW;
+            if (!am) {
+                for (int64_t o = 0; o < OW; o++) {
+                    float m = r0[2 * o], b = r0[2 * o + 1], c = r1[2 * o], d = r1[2 * o + 1];
+                    m = (b > m || b != b) ? b : m;
+                    m = (c > m || c != c) ? c : m;
+                    m = (d > m || d != d) ? d : m;
+                    yr[o] = m;
+                }
+                continue;
+            }
+            int32_t *restrict ar = am + oh * OW;
+            const int32_t base = (int32_t)(2 * oh * W), w32 = (int32_t)W;
+            for (int64_t o = 0; o < OW; o++) {
+                float m = r0[2 * o], b = r0[2 * o + 1], c = r1[2 * o], d = r1[2 * o + 1];
+                int32_t k = 0;
+                bool win = b > m || b != b;
+                m = win ? b : m;
+                k = win ? 1 : k;
+                win = c > m || c != c;
+                m = win ? c : m;
+                k = win ? w32 : k;
+                win = d > m || d != d;
+                m = win ? d : m;
+                k = win ? w32 + 1 : k;
+                yr[o] = m;
+                ar[o] = base + 2 * (int32_t)o + k;
+            }
+        }
+    }
+}
+
+#if POOL_AVX512
+/* The 2x2 path with AVX-512F, 16 outputs at a time (a whole 14- or 7-wide
+ * row of the reference CNN in one step, with masks): the even and odd
+ * columns of each input row are separated with two-source permutes, and
+ * the four taps compared in the same order with the same rules (greater,
+ * or unordered for a NaN tap), so the results are the portable loop's bit
+ * for bit. Called only when the CPU has AVX-512F. */
+__attribute__((target("avx512f"))) static void max_planes_2x2_avx512(const pool_job *j,
+                                                                      int64_t begin, int64_t end)
+{
+    const vn__pool_geom *g = j->g;
+    const int64_t OW = g->ow, W = g->w;
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
+                                           30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512i one = _mm512_set1_epi32(1), wv = _mm512_set1_epi32((int32_t)W);
+    const __m512i wv1 = _mm512_set1_epi32((int32_t)W + 1);
+    for (int64_t pi = begin; pi < end; pi++) {
+        const float *x = j->x + pi * g->h * W;
+        float *y = j->y + pi * g->oh * OW;
+        int32_t *am = j->argmax ? j->argmax + pi * g->oh * OW : NULL;
+        for (int64_t oh = 0; oh < g->oh; oh++) {
+            const float *r0 = x + 2 * oh * W, *r1 = r0 + W;
+            for (int64_t o = 0; o < OW; o += 16) {
+                int64_t n = VN_MIN((int64_t)16, OW - o);
+                __mmask16 mo = (__mmask16)((1u << n) - 1u);
+                __mmask16 mlo = n >= 8 ? (__mmask16)0xFFFF : (__mmask16)((1u << (2 * n)) - 1u);
+                __mmask16 mhi = n > 8 ? (__mmask16)((1u << (2 * n - 16)) - 1u) : (__mmask16)0;
+                __m512 a0 = _mm512_maskz_loadu_ps(mlo, r0 + 2 * o);
+                __m512 a1 = _mm512_maskz_loadu_ps(mhi, r0 + 2 * o + 16);
+                __m512 b0 = _mm512_maskz_loadu_ps(mlo, r1 + 2 * o);
+                __m512 b1 = _mm512_maskz_loadu_ps(mhi, r1 + 2 * o + 16);
+                __m512 m = _mm512_permutex2var_ps(a0, even, a1);
+                __m512 t1 = _mm512_permutex2var_ps(a0, odd, a1);
+                __m512 t2 = _mm512_permutex2var_ps(b0, even, b1);
+                __m512 t3 = _mm512_permutex2var_ps(b0, odd, b1);
+                __mmask16 w1 = _mm512_cmp_ps_mask(t1, m, _CMP_GT_OQ) |
+                               _mm512_cmp_ps_mask(t1, t1, _CMP_UNORD_Q);
+                m = _mm512_mask_mov_ps(m, w1, t1);
+                __mmask16 w2 = _mm512_cmp_ps_mask(t2, m, _CMP_GT_OQ) |
+                               _mm512_cmp_ps_mask(t2, t2, _CMP_UNORD_Q);
+                m = _mm512_mask_mov_ps(m, w2, t2);
+                __mmask16 w3 = _mm512_cmp_ps_mask(t3, m, _CMP_GT_OQ) |
+                               _mm512_cmp_ps_mask(t3, t3, _CMP_UNORD_Q);
+                m = _mm512_mask_mov_ps(m, w3, t3);
+                _mm512_mask_storeu_ps(y + oh * OW + o, mo, m);
+                if (am) {
+                    __m512i k = _mm512_maskz_mov_epi32(w1, one);
+                    k = _mm512_mask_mov_epi32(k, w2, wv);
+                    k = _mm512_mask_mov_epi32(k, w3, wv1);
+                    /* base + 2*(o + lane) + k */
+                    __m512i at = _mm512_add_epi32(
+                        _mm512_set1_epi32((int32_t)(2 * oh * W + 2 * o)),
+                        _mm512_add_epi32(even, k));
+                    _mm512_mask_storeu_epi32(am + oh * OW + o, mo, at);
+                }
+            }
+        }
+    }
+}
+
+/* Backward of the 2x2 path with AVX-512F: the windows tile the image
+ * without overlap, so each input pixel is written once, dy where it was
+ * the arg-max and 0 elsewhere (interleaved back with two-source permutes),
+ * instead of zeroing the plane and adding; the rows and columns no window
+ * covers (odd sizes) are zeroed. An arg-max outside its window (not
+ * produced by the forward) is added afterwards as the general path would. */
+__attribute__((target("avx512f"))) static void max_backward_2x2_avx512(const pool_job *j,
+                                                                        int64_t begin,
+                                                                        int64_t end)
+{
+    const __m512 fzero = _mm512_setzero_ps();
+    const vn__pool_geom *g = j->g;
+    const int64_t OW = g->ow, W = g->w, H = g->h;
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
+                                           30);
+    const __m512i ilo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i ihi = _mm512_add_epi32(ilo, _mm512_set1_epi32(8));
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    const __m512i wv = _mm512_set1_epi32((int32_t)W), wv1 = _mm512_set1_epi32((int32_t)W + 1);
+    for (int64_t pi = begin; pi < end; pi++) {
+        float *dx = j->dx + pi * H * W;
+        const float *dy = j->dy + pi * g->oh * OW;
+        const int32_t *am = j->argmax_in + pi * g->oh * OW;
+        bool stray = false;
+        for (int64_t oh = 0; oh < g->oh; oh++) {
+            float *d0 = dx + 2 * oh * W, *d1 = d0 + W;
+            for (int64_t o = 0; o < OW; o += 16) {
+                int64_t n = VN_MIN((int64_t)16, OW - o);
+                __mmask16 mo = (__mmask16)((1u << n) - 1u);
+                __mmask16 mlo = n >= 8 ? (__mmask16)0xFFFF : (__mmask16)((1u << (2 * n)) - 1u);
+                __mmask16 mhi = n > 8 ? (__mmask16)((1u << (2 * n - 16)) - 1u) : (__mmask16)0;
+                /* + 0: a -0 gradient lands as 0 + -0 = +0, as the general
+                 * path's zero-then-add gives */
+                __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(mo, dy + oh * OW + o),
+                                         _mm512_setzero_ps());
+                __m512i k = _mm512_maskz_loadu_epi32(mo, am + oh * OW + o);
+                k = _mm512_sub_epi32(
+                    k, _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oh * W + 2 * o)), even));
+                __mmask16 k0 = _mm512_cmpeq_epi32_mask(k, zero);
+                __mmask16 k1 = _mm512_cmpeq_epi32_mask(k, one);
+                __mmask16 k2 = _mm512_cmpeq_epi32_mask(k, wv);
+                __mmask16 k3 = _mm512_cmpeq_epi32_mask(k, wv1);
+                stray = stray || (mo & (__mmask16)~(k0 | k1 | k2 | k3)) != 0;
+                if (j->relu_y) {
+                    __mmask16 pos = _mm512_mask_cmp_ps_mask(
+                        mo, _mm512_maskz_loadu_ps(mo, j->relu_y + pi * g->oh * OW + oh * OW + o),
+                        fzero, _CMP_GT_OQ);
+                    v = _mm512_maskz_mov_ps(pos, v);
+                }
+                __m512 v0 = _mm512_maskz_mov_ps(k0, v), v1 = _mm512_maskz_mov_ps(k1, v);
+                __m512 v2 = _mm512_maskz_mov_ps(k2, v), v3 = _mm512_maskz_mov_ps(k3, v);
+                _mm512_mask_storeu_ps(d0 + 2 * o, mlo, _mm512_permutex2var_ps(v0, ilo, v1));
+                _mm512_mask_storeu_ps(d0 + 2 * o + 16, mhi, _mm512_permutex2var_ps(v0, ihi, v1));
+                _mm512_mask_storeu_ps(d1 + 2 * o, mlo, _mm512_permutex2var_ps(v2, ilo, v3));
+                _mm512_mask_storeu_ps(d1 + 2 * o + 16, mhi, _mm512_permutex2var_ps(v2, ihi, v3));
+            }
+            for (int64_t c = 2 * OW; c < W; c++)
+                d0[c] = d1[c] = 0.0f;
+        }
+        if (2 * g->oh < H)
+            memset(dx + 2 * g->oh * W, 0, (size_t)((H - 2 * g->oh) * W) * sizeof(float));
+        if (stray)
+            for (int64_t o = 0; o < g->oh * OW; o++) {
+                int64_t k = am[o] - (2 * (o / OW) * W + 2 * (o % OW));
+                if (k != 0 && k != 1 && k != W && k != W + 1 && am[o] >= 0)
+                    dx[am[o]] += j->relu_y && !(j->relu_y[pi * g->oh * OW + o] > 0.0f)
+                                     ? 0.0f
+                                     : dy[o];
+            }
+    }
+}
+
+static int avx512_known = -1; /* -1 not yet asked; a benign race: all compute the same */
+
+static bool has_avx512(void)
+{
+    int k = __atomic_load_n(&avx512_known, __ATOMIC_RELAXED);
+    if (k < 0) {
+        __builtin_cpu_init();
+        k = __builtin_cpu_supports("avx512f") ? 1 : 0;
+        __atomic_store_n(&avx512_known, k, __ATOMIC_RELAXED);
+    }
+    return k == 1;
+}
+#endif
+
+bool vn__max_pool_use_simd(bool on)
+{
+#if POOL_AVX512
+    if (!on) {
+        __atomic_store_n(&avx512_known, 0, __ATOMIC_RELAXED);
+        return true;
+    }
+    __atomic_store_n(&avx512_known, -1, __ATOMIC_RELAXED);
+    return has_avx512();
+#else
+    return !on;
+#endif
+}
+
 VN_SIMD_CLONES static void max_forward_planes(void *arg, int64_t begin, int64_t end)
 {
     const pool_job *j = arg;
@@ -167,7 +395,15 @@ VN_SIMD_CLONES static void max_forward_planes(void *arg, int64_t begin, int64_t 
     bool inside = g->ph == 0 && g->pw == 0 &&
                   (g->oh - 1) * g->sh + (int64_t)(g->kh - 1) * g->dh < g->h &&
                   (g->ow - 1) * g->sw + (int64_t)(g->kw - 1) * g->dw < g->w;
-    if (inside)
+#if POOL_AVX512
+    if (is_2x2(g) && has_avx512()) {
+        max_planes_2x2_avx512(j, begin, end);
+        return;
+    }
+#endif
+    if (is_2x2(g))
+        max_planes_2x2(j, begin, end);
+    else if (inside)
         max_planes_inside(j, begin, end);
     else
         max_planes_padded(j, begin, end);
@@ -183,11 +419,24 @@ VN_SIMD_CLONES static void max_backward_planes(void *arg, int64_t begin, int64_t
 {
     const pool_job *j = arg;
     const vn__pool_geom *g = j->g;
+#if POOL_AVX512
+    if (is_2x2(g) && has_avx512()) {
+        max_backward_2x2_avx512(j, begin, end);
+        return;
+    }
+#endif
     for (int64_t pi = begin; pi < end; pi++) {
         float *dx = j->dx + pi * g->h * g->w;
         const float *dy = j->dy + pi * g->oh * g->ow;
         const int32_t *am = j->argmax_in + pi * g->oh * g->ow;
         memset(dx, 0, (size_t)(g->h * g->w) * sizeof(float));
+        if (j->relu_y) {
+            const float *y = j->relu_y + pi * g->oh * g->ow;
+            for (int64_t o = 0; o < g->oh * g->ow; o++)
+                if (am[o] >= 0)
+                    dx[am[o]] += y[o] > 0.0f ? dy[o] : 0.0f;
+            continue;
+        }
         for (int64_t o = 0; o < g->oh * g->ow; o++)
             if (am[o] >= 0)
                 dx[am[o]] += dy[o];
@@ -197,7 +446,13 @@ VN_SIMD_CLONES static void max_backward_planes(void *arg, int64_t begin, int64_t
 void vn__max_pool_backward(const vn__pool_geom *g, const float *dy, const int32_t *argmax,
                            float *dx)
 {
-    pool_job j = {.g = g, .dy = dy, .dx = dx, .argmax_in = argmax};
+    vn__max_pool_relu_backward(g, dy, argmax, NULL, dx);
+}
+
+void vn__max_pool_relu_backward(const vn__pool_geom *g, const float *dy, const int32_t *argmax,
+                                const float *y, float *dx)
+{
+    pool_job j = {.g = g, .dy = dy, .dx = dx, .argmax_in = argmax, .relu_y = y};
     vn__parallel_for(g->n * g->c, (double)(g->h * g->w + g->oh * g->ow), max_backward_planes, &j);
 }
 

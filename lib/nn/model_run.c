@@ -14,6 +14,16 @@
  * batch size; the model's output and the nodes marked with
  * vn_model_keep_output() get buffers of their own.
  *
+ * A conv2d whose output feeds a plain relu as the next node runs as one
+ * pass with it (conv_relu_fused): the convolution writes its own output
+ * and the relu's, block by block while each block is in cache, so the relu
+ * never reads a cold feature map. Both outputs are still written (backward
+ * and vn_model_output read them), and the results are the two layers'
+ * bit for bit. Backward fuses the mirror image: a relu whose only consumer
+ * is a max_pool2d (the next node) gets no output gradient of its own; the
+ * pool's gradient goes straight to the relu's input, masked by the pool's
+ * output (relu_pool_fused), again bit for bit the two backwards.
+ *
  * Backward walks the nodes in reverse. A node's output gradient is needed
  * when some trainable node or the requested input gradient lies upstream;
  * other nodes are skipped (a frozen backbone costs nothing when only the
@@ -22,6 +32,7 @@
  * others through a temporary and added.
  */
 #include "nn/model.h"
+#include "nn/layers/layers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -183,6 +194,29 @@ static const vn_tensor *source(const vn_model *m, int src, bool training, const 
     return training ? m->nodes[src].act : m->nodes[src].view;
 }
 
+static bool overlap(const vn_tensor *a, const vn_tensor *b)
+{
+    const char *pa = a->data, *pb = b->data;
+    return pa < pb + b->numel * sizeof(float) && pb < pa + a->numel * sizeof(float);
+}
+
+/* Node i (a conv2d reading x) and node i+1 (a relu of it) run as one pass
+ * into out and relu_out, unless relu_out shares memory with x or out (an
+ * inference plan may give the relu the buffer the convolution's input
+ * frees). */
+static bool conv_relu_fused(const vn_model *m, int i, const vn_tensor *x, const vn_tensor *out,
+                            const vn_tensor *relu_out)
+{
+    if (i + 1 >= m->nnodes || !vn__layer_is_conv2d(m->nodes[i].layer))
+        return false;
+    const vn__node *r = &m->nodes[i + 1];
+    if (r->nin != 1 || r->inputs[0] != i || r->layer->ops->forward != vn__activation_forward ||
+        vn__activation_kind(r->layer) != VN__ACT_RELU)
+        return false;
+    return x->dtype == VN_F32 && out->dtype == VN_F32 && relu_out->dtype == VN_F32 &&
+           relu_out->numel == out->numel && !overlap(relu_out, x) && !overlap(relu_out, out);
+}
+
 VN_API vn_status vn_model_forward(vn_model *m, const vn_tensor *input, vn_mode mode,
                                   const vn_tensor **output)
 {
@@ -213,8 +247,17 @@ VN_API vn_status vn_model_forward(vn_model *m, const vn_tensor *input, vn_mode m
         const vn_tensor *in[VN__NODE_MAX_INPUTS];
         for (int k = 0; k < nd->nin; k++)
             in[k] = source(m, nd->inputs[k], training, x);
+        vn_tensor *out = training ? nd->act : nd->view;
+        if (i + 1 < m->nnodes) {
+            vn_tensor *next = training ? m->nodes[i + 1].act : m->nodes[i + 1].view;
+            if (conv_relu_fused(m, i, in[0], out, next)) {
+                VN_TRY(vn__conv2d_forward_relu_layer(nd->layer, in[0], out, next));
+                i++;
+                continue;
+            }
+        }
         vn__run r = run_of(m, i, training);
-        VN_TRY(nd->layer->ops->forward(nd->layer, &r, nd->nin, in, training ? nd->act : nd->view));
+        VN_TRY(nd->layer->ops->forward(nd->layer, &r, nd->nin, in, out));
     }
     if (training) {
         m->step++;
@@ -267,9 +310,12 @@ static bool needs(const vn_model *m, int src, bool want_input)
     return src == VN__MODEL_INPUT ? want_input : m->nodes[src].need_grad;
 }
 
-/* Backward through node i; input_set tracks the input gradient. */
+/* Backward through node i; input_set tracks the input gradient. With
+ * pool >= 0, node i is a relu and node pool the max_pool2d that alone
+ * consumes it; dout is then the pool's output gradient and the two
+ * backwards run as one. */
 static vn_status node_backward(vn_model *m, int i, const vn_tensor *dout, bool want_input,
-                               bool *input_set)
+                               bool *input_set, int pool)
 {
     vn__node *nd = &m->nodes[i];
     const int64_t batch = m->input->shape[0];
@@ -304,8 +350,14 @@ static vn_status node_backward(vn_model *m, int i, const vn_tensor *dout, bool w
         }
     }
     vn__run r = run_of(m, i, true);
-    VN_TRY(nd->layer->ops->backward(nd->layer, &r, nd->nin, in, nd->act, dout, din,
-                                    nd->trainable));
+    if (pool >= 0) {
+        if (din[0])
+            VN_TRY(vn__max_pool2d_relu_backward_layer(m->nodes[pool].layer, nd->act,
+                                                      m->nodes[pool].act, dout, din[0]));
+    } else {
+        VN_TRY(nd->layer->ops->backward(nd->layer, &r, nd->nin, in, nd->act, dout, din,
+                                        nd->trainable));
+    }
     for (int k = 0; k < nd->nin; k++) {
         if (!target[k])
             continue;
@@ -317,6 +369,32 @@ static vn_status node_backward(vn_model *m, int i, const vn_tensor *dout, bool w
         *set = true;
     }
     return VN_OK;
+}
+
+/* Node i a max_pool2d whose input is node i-1, a plain relu used by no
+ * other node: their backwards run as one (node_backward with pool = i). */
+static bool relu_pool_fused(const vn_model *m, int i)
+{
+    if (i < 1 || !vn__layer_is_max_pool2d(m->nodes[i].layer) || m->nodes[i].nin != 1 ||
+        m->nodes[i].inputs[0] != i - 1)
+        return false;
+    const vn__node *r = &m->nodes[i - 1];
+    if (r->nin != 1 || r->layer->ops->forward != vn__activation_forward ||
+        vn__activation_kind(r->layer) != VN__ACT_RELU)
+        return false;
+    for (int j = 0; j < m->nnodes; j++)
+        for (int k = 0; k < m->nodes[j].nin && j != i; k++)
+            if (m->nodes[j].inputs[k] == i - 1)
+                return false;
+    return true;
+}
+
+static vn_status backward_at(vn_model *m, int i, const vn_tensor *dout, bool want_input,
+                             bool *input_set)
+{
+    if (relu_pool_fused(m, i))
+        return node_backward(m, i - 1, dout, want_input, input_set, i);
+    return node_backward(m, i, dout, want_input, input_set, -1);
 }
 
 VN_API vn_status vn_model_backward(vn_model *m, const vn_tensor *grad_output,
@@ -350,11 +428,11 @@ VN_API vn_status vn_model_backward(vn_model *m, const vn_tensor *grad_output,
     }
     bool input_set = false;
     if (m->nodes[last].need_grad) {
-        VN_TRY(node_backward(m, last, grad_output, want_input, &input_set));
+        VN_TRY(backward_at(m, last, grad_output, want_input, &input_set));
         for (int i = last - 1; i >= 0; i--) {
             vn__node *nd = &m->nodes[i];
             if (nd->need_grad && nd->grad_set)
-                VN_TRY(node_backward(m, i, nd->grad, want_input, &input_set));
+                VN_TRY(backward_at(m, i, nd->grad, want_input, &input_set));
         }
     }
     if (want_input) {

@@ -71,6 +71,22 @@ static vn_status conv_forward(vn__layer *l, const vn__run *run, int nin,
     return s == VN_OK ? s : vn__error_prefix(s, l->who);
 }
 
+bool vn__layer_is_conv2d(const vn__layer *l)
+{
+    return l->ops->forward == conv_forward;
+}
+
+vn_status vn__conv2d_forward_relu_layer(vn__layer *l, const vn_tensor *x, vn_tensor *out,
+                                        vn_tensor *relu_out)
+{
+    const conv2d *c = (const conv2d *)l;
+    vn__conv_geom g = geometry(c, x, out);
+    vn_status s = vn__conv2d_forward_relu(&g, vn__cf32(x), vn__cf32(l->params[0].value),
+                                          c->bias ? vn__cf32(l->params[1].value) : NULL,
+                                          vn__f32(out), vn__f32(relu_out));
+    return s == VN_OK ? s : vn__error_prefix(s, l->who);
+}
+
 static vn_status conv_backward(vn__layer *l, const vn__run *run, int nin,
                                const vn_tensor *const *in, const vn_tensor *out,
                                const vn_tensor *dout, vn_tensor *const *din, bool param_grads)

@@ -8,8 +8,22 @@
 #include "nn/layer.h"
 
 vn_status vn__conv2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+/* For model_run.c's conv2d -> relu fusion: whether l is a conv2d, and its
+ * forward that also writes relu(out) into relu_out (same shape, overlapping
+ * neither x nor out), bit for bit the two layers' forwards. */
+bool vn__layer_is_conv2d(const vn__layer *l);
+vn_status vn__conv2d_forward_relu_layer(vn__layer *l, const vn_tensor *x, vn_tensor *out,
+                                        vn_tensor *relu_out);
 vn_status vn__conv_transpose2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
 vn_status vn__max_pool2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
+/* For model_run.c's relu -> max_pool2d backward fusion: whether l is a
+ * max_pool2d, and the gradient of pool(relu(x)) with respect to x into din
+ * from the pool's input (relu's output), output and output gradient, bit
+ * for bit the two layers' backwards. */
+bool vn__layer_is_max_pool2d(const vn__layer *l);
+vn_status vn__max_pool2d_relu_backward_layer(vn__layer *l, const vn_tensor *in,
+                                             const vn_tensor *out, const vn_tensor *dout,
+                                             vn_tensor *din);
 vn_status vn__avg_pool2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
 vn_status vn__adaptive_avg_pool2d_create(vn__attrs *a, int nin, const vn__shape *in,
                                          vn__layer **out);

@@ -60,6 +60,25 @@ static vn_status mp_backward(vn__layer *l, const vn__run *run, int nin,
     return VN_OK;
 }
 
+bool vn__layer_is_max_pool2d(const vn__layer *l)
+{
+    return l->ops->backward == mp_backward;
+}
+
+vn_status vn__max_pool2d_relu_backward_layer(vn__layer *l, const vn_tensor *in,
+                                             const vn_tensor *out, const vn_tensor *dout,
+                                             vn_tensor *din)
+{
+    max_pool *p = (max_pool *)l;
+    if (!p->argmax || p->argmax->numel != out->numel)
+        return vn__error(VN_ERR_INVALID_ARG, "%s: backward without a training forward", l->who);
+    vn__pool_geom g;
+    vn__layer_pool_geom(&g, in, out, &p->win);
+    vn__max_pool_relu_backward(&g, vn__cf32(dout), p->argmax->data, vn__cf32(out),
+                               vn__f32(din));
+    return VN_OK;
+}
+
 static void mp_attrs(const vn__layer *l, vn__strbuf *sb)
 {
     const max_pool *p = (const max_pool *)l;
