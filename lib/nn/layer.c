@@ -274,3 +274,39 @@ void vn__layer_window_attrs(const vn__window *w, vn__strbuf *sb, bool dilation)
     if (w->ceil_mode)
         vn__strbuf_printf(sb, " ceil_mode=1");
 }
+
+vn_status vn__conv_attrs_read(vn__attrs *a, vn__conv_attrs *c)
+{
+    int64_t outc, groups;
+    VN_TRY(vn__attr_int(a, "out", true, 0, 1, 1 << 20, &outc));
+    VN_TRY(vn__attr_pair(a, "k", true, 0, 1, 1 << 12, c->k));
+    VN_TRY(vn__attr_pair(a, "stride", false, 1, 1, 1 << 12, c->stride));
+    VN_TRY(vn__attr_pair(a, "pad", false, 0, 0, 1 << 12, c->pad));
+    VN_TRY(vn__attr_pair(a, "pad_end", false, -1, 0, 1 << 12, c->pad_end));
+    for (int i = 0; i < 2; i++)
+        if (c->pad_end[i] < 0)
+            c->pad_end[i] = c->pad[i];
+    VN_TRY(vn__attr_pair(a, "dilation", false, 1, 1, 1 << 12, c->dilation));
+    VN_TRY(vn__attr_int(a, "groups", false, 1, 1, 1 << 20, &groups));
+    VN_TRY(vn__attr_bool(a, "bias", true, &c->bias));
+    c->out = (int)outc;
+    c->groups = (int)groups;
+    if (c->out % c->groups != 0)
+        return vn__error(VN_ERR_INVALID_ARG, "%s: out=%d is not a multiple of groups=%d", a->who,
+                         c->out, c->groups);
+    return VN_OK;
+}
+
+void vn__conv_attrs_write(const vn__conv_attrs *c, const int *opad, vn__strbuf *sb)
+{
+    vn__strbuf_printf(sb, " out=%d", c->out);
+    vn__strbuf_pair(sb, "k", c->k);
+    vn__strbuf_pair(sb, "stride", c->stride);
+    vn__strbuf_pair(sb, "pad", c->pad);
+    if (c->pad_end[0] != c->pad[0] || c->pad_end[1] != c->pad[1])
+        vn__strbuf_pair(sb, "pad_end", c->pad_end);
+    if (opad)
+        vn__strbuf_pair(sb, "output_pad", opad);
+    vn__strbuf_pair(sb, "dilation", c->dilation);
+    vn__strbuf_printf(sb, " groups=%d bias=%d", c->groups, c->bias ? 1 : 0);
+}

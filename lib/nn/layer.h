@@ -182,6 +182,19 @@ void vn__layer_pool_geom(vn__pool_geom *g, const vn_tensor *x, const vn_tensor *
  * differs from pad), dilation (when `dilation`), ceil_mode (only when 1). */
 void vn__layer_window_attrs(const vn__window *w, vn__strbuf *sb, bool dilation);
 
+/* The attributes conv2d and conv_transpose2d share: out, k, stride, pad,
+ * pad_end (default: pad), dilation, groups, bias. */
+typedef struct vn__conv_attrs {
+    int out, k[2], stride[2], pad[2], pad_end[2], dilation[2], groups;
+    bool bias;
+} vn__conv_attrs;
+/* Read them (VN_ERR_INVALID_ARG naming the word, or when out is not a
+ * multiple of groups). */
+vn_status vn__conv_attrs_read(vn__attrs *a, vn__conv_attrs *c);
+/* Print them back as spec words; pad_end only when it differs from pad,
+ * and " output_pad=..." before dilation when opad is not NULL. */
+void vn__conv_attrs_write(const vn__conv_attrs *c, const int *opad, vn__strbuf *sb);
+
 /* Shape-preserving layers (activations, dropout, batch-norm): out = in[0]. */
 vn_status vn__layer_same_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out);
 

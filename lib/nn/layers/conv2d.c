@@ -18,8 +18,7 @@
 
 typedef struct conv2d {
     vn__layer base;
-    int out, k[2], stride[2], pad[2], pad_end[2], dilation[2], groups;
-    bool bias;
+    vn__conv_attrs a;
 } conv2d;
 
 static vn_status conv_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out)
@@ -27,21 +26,21 @@ static vn_status conv_shape(const vn__layer *l, int nin, const vn__shape *in, vn
     const conv2d *c = (const conv2d *)l;
     VN_TRY(vn__layer_check_inputs(l->who, nin, 1, 1));
     VN_TRY(vn__layer_check_chw(l->who, &in[0]));
-    if (in[0].d[0] % c->groups != 0)
+    if (in[0].d[0] % c->a.groups != 0)
         return vn__error(VN_ERR_SHAPE, "%s: input has %lld channels, not a multiple of groups=%d",
-                         l->who, (long long)in[0].d[0], c->groups);
-    int64_t oh = vn__window_out_size(in[0].d[1], c->k[0], c->stride[0], c->pad[0], c->pad_end[0],
-                                     c->dilation[0], false);
-    int64_t ow = vn__window_out_size(in[0].d[2], c->k[1], c->stride[1], c->pad[1], c->pad_end[1],
-                                     c->dilation[1], false);
+                         l->who, (long long)in[0].d[0], c->a.groups);
+    int64_t oh = vn__window_out_size(in[0].d[1], c->a.k[0], c->a.stride[0], c->a.pad[0], c->a.pad_end[0],
+                                     c->a.dilation[0], false);
+    int64_t ow = vn__window_out_size(in[0].d[2], c->a.k[1], c->a.stride[1], c->a.pad[1], c->a.pad_end[1],
+                                     c->a.dilation[1], false);
     if (oh <= 0 || ow <= 0)
         return vn__error(VN_ERR_SHAPE,
                          "%s: a %dx%d kernel (dilation %d,%d, padding %d,%d) does not fit a "
                          "%lldx%lld input",
-                         l->who, c->k[0], c->k[1], c->dilation[0], c->dilation[1], c->pad[0],
-                         c->pad[1], (long long)in[0].d[1], (long long)in[0].d[2]);
+                         l->who, c->a.k[0], c->a.k[1], c->a.dilation[0], c->a.dilation[1], c->a.pad[0],
+                         c->a.pad[1], (long long)in[0].d[1], (long long)in[0].d[2]);
     out->ndim = 3;
-    out->d[0] = c->out;
+    out->d[0] = c->a.out;
     out->d[1] = oh;
     out->d[2] = ow;
     return VN_OK;
@@ -52,9 +51,9 @@ static vn__conv_geom geometry(const conv2d *c, const vn_tensor *x, const vn_tens
     vn__conv_geom g = {
         .n = x->shape[0], .c = x->shape[1], .h = x->shape[2], .w = x->shape[3],
         .k = y->shape[1], .oh = y->shape[2], .ow = y->shape[3],
-        .kh = c->k[0], .kw = c->k[1], .sh = c->stride[0], .sw = c->stride[1],
-        .ph = c->pad[0], .pw = c->pad[1], .dh = c->dilation[0], .dw = c->dilation[1],
-        .groups = c->groups,
+        .kh = c->a.k[0], .kw = c->a.k[1], .sh = c->a.stride[0], .sw = c->a.stride[1],
+        .ph = c->a.pad[0], .pw = c->a.pad[1], .dh = c->a.dilation[0], .dw = c->a.dilation[1],
+        .groups = c->a.groups,
     };
     return g;
 }
@@ -67,7 +66,7 @@ static vn_status conv_forward(vn__layer *l, const vn__run *run, int nin,
     const conv2d *c = (const conv2d *)l;
     vn__conv_geom g = geometry(c, in[0], out);
     vn_status s = vn__conv2d_forward(&g, vn__cf32(in[0]), vn__cf32(l->params[0].value),
-                                     c->bias ? vn__cf32(l->params[1].value) : NULL, vn__f32(out));
+                                     c->a.bias ? vn__cf32(l->params[1].value) : NULL, vn__f32(out));
     return s == VN_OK ? s : vn__error_prefix(s, l->who);
 }
 
@@ -82,7 +81,7 @@ vn_status vn__conv2d_forward_relu_layer(vn__layer *l, const vn_tensor *x, vn_ten
     const conv2d *c = (const conv2d *)l;
     vn__conv_geom g = geometry(c, x, out);
     vn_status s = vn__conv2d_forward_relu(&g, vn__cf32(x), vn__cf32(l->params[0].value),
-                                          c->bias ? vn__cf32(l->params[1].value) : NULL,
+                                          c->a.bias ? vn__cf32(l->params[1].value) : NULL,
                                           vn__f32(out), vn__f32(relu_out));
     return s == VN_OK ? s : vn__error_prefix(s, l->who);
 }
@@ -102,7 +101,7 @@ static vn_status conv_backward(vn__layer *l, const vn__run *run, int nin,
     if (s == VN_OK && param_grads) {
         s = vn__conv2d_backward_weight(&g, vn__cf32(in[0]), vn__cf32(dout),
                                        vn__f32(l->params[0].grad));
-        if (c->bias)
+        if (c->a.bias)
             vn__sum_outer_inner(vn__cf32(dout), g.n, g.k, g.oh * g.ow, vn__f32(l->params[1].grad));
     }
     return s == VN_OK ? s : vn__error_prefix(s, l->who);
@@ -110,23 +109,15 @@ static vn_status conv_backward(vn__layer *l, const vn__run *run, int nin,
 
 static void conv_attrs(const vn__layer *l, vn__strbuf *sb)
 {
-    const conv2d *c = (const conv2d *)l;
-    vn__strbuf_printf(sb, " out=%d", c->out);
-    vn__strbuf_pair(sb, "k", c->k);
-    vn__strbuf_pair(sb, "stride", c->stride);
-    vn__strbuf_pair(sb, "pad", c->pad);
-    if (c->pad_end[0] != c->pad[0] || c->pad_end[1] != c->pad[1])
-        vn__strbuf_pair(sb, "pad_end", c->pad_end);
-    vn__strbuf_pair(sb, "dilation", c->dilation);
-    vn__strbuf_printf(sb, " groups=%d bias=%d", c->groups, c->bias ? 1 : 0);
+    vn__conv_attrs_write(&((const conv2d *)l)->a, NULL, sb);
 }
 
 static int64_t conv_flops(const vn__layer *l, int nin, const vn__shape *in, const vn__shape *out)
 {
     (void)nin;
     const conv2d *c = (const conv2d *)l;
-    int64_t macs = vn__shape_count(out) * (in[0].d[0] / c->groups) * c->k[0] * c->k[1];
-    return 2 * macs + (c->bias ? vn__shape_count(out) : 0);
+    int64_t macs = vn__shape_count(out) * (in[0].d[0] / c->a.groups) * c->a.k[0] * c->a.k[1];
+    return 2 * macs + (c->a.bias ? vn__shape_count(out) : 0);
 }
 
 static const vn__layer_ops conv2d_ops = {
@@ -139,27 +130,6 @@ static const vn__layer_ops conv2d_ops = {
     .flops = conv_flops,
 };
 
-static vn_status conv_read(conv2d *c, vn__attrs *a)
-{
-    int64_t outc, groups;
-    VN_TRY(vn__attr_int(a, "out", true, 0, 1, 1 << 20, &outc));
-    VN_TRY(vn__attr_pair(a, "k", true, 0, 1, 1 << 12, c->k));
-    VN_TRY(vn__attr_pair(a, "stride", false, 1, 1, 1 << 12, c->stride));
-    VN_TRY(vn__attr_pair(a, "pad", false, 0, 0, 1 << 12, c->pad));
-    VN_TRY(vn__attr_pair(a, "pad_end", false, -1, 0, 1 << 12, c->pad_end));
-    for (int i = 0; i < 2; i++)
-        if (c->pad_end[i] < 0)
-            c->pad_end[i] = c->pad[i];
-    VN_TRY(vn__attr_pair(a, "dilation", false, 1, 1, 1 << 12, c->dilation));
-    VN_TRY(vn__attr_int(a, "groups", false, 1, 1, 1 << 20, &groups));
-    VN_TRY(vn__attr_bool(a, "bias", true, &c->bias));
-    c->out = (int)outc;
-    c->groups = (int)groups;
-    if (c->out % c->groups != 0)
-        return vn__error(VN_ERR_INVALID_ARG, "%s: out=%d is not a multiple of groups=%d", a->who,
-                         c->out, c->groups);
-    return VN_OK;
-}
 
 vn_status vn__conv2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out)
 {
@@ -167,15 +137,15 @@ vn_status vn__conv2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__laye
     if (!c)
         return VN_ERR_NOMEM;
     vn__shape os;
-    vn_status s = conv_read(c, a);
+    vn_status s = vn__conv_attrs_read(a, &c->a);
     if (s == VN_OK)
         s = conv_shape(&c->base, nin, in, &os);
     if (s == VN_OK) {
-        int64_t ws[4] = {c->out, in[0].d[0] / c->groups, c->k[0], c->k[1]};
+        int64_t ws[4] = {c->a.out, in[0].d[0] / c->a.groups, c->a.k[0], c->a.k[1]};
         s = vn__layer_add_param(&c->base, "weight", 4, ws, false);
     }
-    if (s == VN_OK && c->bias) {
-        int64_t bs[1] = {c->out};
+    if (s == VN_OK && c->a.bias) {
+        int64_t bs[1] = {c->a.out};
         s = vn__layer_add_param(&c->base, "bias", 1, bs, false);
     }
     if (s != VN_OK) {

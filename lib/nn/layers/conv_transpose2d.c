@@ -23,8 +23,8 @@
 
 typedef struct convt {
     vn__layer base;
-    int out, k[2], stride[2], pad[2], pad_end[2], opad[2], dilation[2], groups;
-    bool bias;
+    vn__conv_attrs a;
+    int opad[2];
 } convt;
 
 static vn_status convt_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out)
@@ -32,19 +32,19 @@ static vn_status convt_shape(const vn__layer *l, int nin, const vn__shape *in, v
     const convt *c = (const convt *)l;
     VN_TRY(vn__layer_check_inputs(l->who, nin, 1, 1));
     VN_TRY(vn__layer_check_chw(l->who, &in[0]));
-    if (in[0].d[0] % c->groups != 0)
+    if (in[0].d[0] % c->a.groups != 0)
         return vn__error(VN_ERR_SHAPE, "%s: input has %lld channels, not a multiple of groups=%d",
-                         l->who, (long long)in[0].d[0], c->groups);
+                         l->who, (long long)in[0].d[0], c->a.groups);
     int64_t size[2];
     for (int a = 0; a < 2; a++)
-        size[a] = (in[0].d[1 + a] - 1) * c->stride[a] - (int64_t)c->pad[a] - c->pad_end[a] +
-                  (int64_t)c->dilation[a] * (c->k[a] - 1) + c->opad[a] + 1;
+        size[a] = (in[0].d[1 + a] - 1) * c->a.stride[a] - (int64_t)c->a.pad[a] - c->a.pad_end[a] +
+                  (int64_t)c->a.dilation[a] * (c->a.k[a] - 1) + c->opad[a] + 1;
     if (size[0] <= 0 || size[1] <= 0)
         return vn__error(VN_ERR_SHAPE, "%s: padding %d,%d leaves no output for a %lldx%lld input",
-                         l->who, c->pad[0], c->pad[1], (long long)in[0].d[1],
+                         l->who, c->a.pad[0], c->a.pad[1], (long long)in[0].d[1],
                          (long long)in[0].d[2]);
     out->ndim = 3;
-    out->d[0] = c->out;
+    out->d[0] = c->a.out;
     out->d[1] = size[0];
     out->d[2] = size[1];
     return VN_OK;
@@ -57,9 +57,9 @@ static vn__conv_geom geometry(const convt *c, const vn_tensor *x, const vn_tenso
     vn__conv_geom g = {
         .n = x->shape[0], .c = y->shape[1], .h = y->shape[2], .w = y->shape[3],
         .k = x->shape[1], .oh = x->shape[2], .ow = x->shape[3],
-        .kh = c->k[0], .kw = c->k[1], .sh = c->stride[0], .sw = c->stride[1],
-        .ph = c->pad[0], .pw = c->pad[1], .dh = c->dilation[0], .dw = c->dilation[1],
-        .groups = c->groups,
+        .kh = c->a.k[0], .kw = c->a.k[1], .sh = c->a.stride[0], .sw = c->a.stride[1],
+        .ph = c->a.pad[0], .pw = c->a.pad[1], .dh = c->a.dilation[0], .dw = c->a.dilation[1],
+        .groups = c->a.groups,
     };
     return g;
 }
@@ -75,7 +75,7 @@ static vn_status convt_forward(vn__layer *l, const vn__run *run, int nin,
                                            vn__f32(out));
     if (s != VN_OK)
         return vn__error_prefix(s, l->who);
-    if (c->bias)
+    if (c->a.bias)
         vn__add_bias(vn__f32(out), g.n, g.c, g.h * g.w, vn__cf32(l->params[1].value));
     return VN_OK;
 }
@@ -95,7 +95,7 @@ static vn_status convt_backward(vn__layer *l, const vn__run *run, int nin,
     if (s == VN_OK && param_grads) {
         s = vn__conv2d_backward_weight(&g, vn__cf32(dout), vn__cf32(in[0]),
                                        vn__f32(l->params[0].grad));
-        if (c->bias)
+        if (c->a.bias)
             vn__sum_outer_inner(vn__cf32(dout), g.n, g.c, g.h * g.w, vn__f32(l->params[1].grad));
     }
     return s == VN_OK ? s : vn__error_prefix(s, l->who);
@@ -104,23 +104,15 @@ static vn_status convt_backward(vn__layer *l, const vn__run *run, int nin,
 static void convt_attrs(const vn__layer *l, vn__strbuf *sb)
 {
     const convt *c = (const convt *)l;
-    vn__strbuf_printf(sb, " out=%d", c->out);
-    vn__strbuf_pair(sb, "k", c->k);
-    vn__strbuf_pair(sb, "stride", c->stride);
-    vn__strbuf_pair(sb, "pad", c->pad);
-    if (c->pad_end[0] != c->pad[0] || c->pad_end[1] != c->pad[1])
-        vn__strbuf_pair(sb, "pad_end", c->pad_end);
-    vn__strbuf_pair(sb, "output_pad", c->opad);
-    vn__strbuf_pair(sb, "dilation", c->dilation);
-    vn__strbuf_printf(sb, " groups=%d bias=%d", c->groups, c->bias ? 1 : 0);
+    vn__conv_attrs_write(&c->a, c->opad, sb);
 }
 
 static int64_t convt_flops(const vn__layer *l, int nin, const vn__shape *in, const vn__shape *out)
 {
     (void)nin;
     const convt *c = (const convt *)l;
-    int64_t macs = vn__shape_count(&in[0]) * (c->out / c->groups) * c->k[0] * c->k[1];
-    return 2 * macs + (c->bias ? vn__shape_count(out) : 0);
+    int64_t macs = vn__shape_count(&in[0]) * (c->a.out / c->a.groups) * c->a.k[0] * c->a.k[1];
+    return 2 * macs + (c->a.bias ? vn__shape_count(out) : 0);
 }
 
 static const vn__layer_ops conv_transpose2d_ops = {
@@ -135,30 +127,14 @@ static const vn__layer_ops conv_transpose2d_ops = {
 
 static vn_status convt_read(convt *c, vn__attrs *a)
 {
-    int64_t outc, groups;
-    VN_TRY(vn__attr_int(a, "out", true, 0, 1, 1 << 20, &outc));
-    VN_TRY(vn__attr_pair(a, "k", true, 0, 1, 1 << 12, c->k));
-    VN_TRY(vn__attr_pair(a, "stride", false, 1, 1, 1 << 12, c->stride));
-    VN_TRY(vn__attr_pair(a, "pad", false, 0, 0, 1 << 12, c->pad));
-    VN_TRY(vn__attr_pair(a, "pad_end", false, -1, 0, 1 << 12, c->pad_end));
-    for (int i = 0; i < 2; i++)
-        if (c->pad_end[i] < 0)
-            c->pad_end[i] = c->pad[i];
+    VN_TRY(vn__conv_attrs_read(a, &c->a));
     VN_TRY(vn__attr_pair(a, "output_pad", false, 0, 0, 1 << 12, c->opad));
-    VN_TRY(vn__attr_pair(a, "dilation", false, 1, 1, 1 << 12, c->dilation));
-    VN_TRY(vn__attr_int(a, "groups", false, 1, 1, 1 << 20, &groups));
-    VN_TRY(vn__attr_bool(a, "bias", true, &c->bias));
-    c->out = (int)outc;
-    c->groups = (int)groups;
-    if (c->out % c->groups != 0)
-        return vn__error(VN_ERR_INVALID_ARG, "%s: out=%d is not a multiple of groups=%d", a->who,
-                         c->out, c->groups);
     for (int i = 0; i < 2; i++)
-        if (c->opad[i] >= c->stride[i] && c->opad[i] >= c->dilation[i])
+        if (c->opad[i] >= c->a.stride[i] && c->opad[i] >= c->a.dilation[i])
             return vn__error(VN_ERR_INVALID_ARG,
                              "%s: output_pad=%d must be smaller than the stride (%d) or the "
                              "dilation (%d)",
-                             a->who, c->opad[i], c->stride[i], c->dilation[i]);
+                             a->who, c->opad[i], c->a.stride[i], c->a.dilation[i]);
     return VN_OK;
 }
 
@@ -172,11 +148,11 @@ vn_status vn__conv_transpose2d_create(vn__attrs *a, int nin, const vn__shape *in
     if (s == VN_OK)
         s = convt_shape(&c->base, nin, in, &os);
     if (s == VN_OK) {
-        int64_t ws[4] = {in[0].d[0], c->out / c->groups, c->k[0], c->k[1]};
+        int64_t ws[4] = {in[0].d[0], c->a.out / c->a.groups, c->a.k[0], c->a.k[1]};
         s = vn__layer_add_param(&c->base, "weight", 4, ws, false);
     }
-    if (s == VN_OK && c->bias) {
-        int64_t bs[1] = {c->out};
+    if (s == VN_OK && c->a.bias) {
+        int64_t bs[1] = {c->a.out};
         s = vn__layer_add_param(&c->base, "bias", 1, bs, false);
     }
     if (s != VN_OK) {
