@@ -195,6 +195,14 @@ vn_status vn__conv_attrs_read(vn__attrs *a, vn__conv_attrs *c);
  * and " output_pad=..." before dilation when opad is not NULL. */
 void vn__conv_attrs_write(const vn__conv_attrs *c, const int *opad, vn__strbuf *sb);
 
+/* Layers that only reinterpret their input's memory (flatten, reshape):
+ * forward copies in[0] to out, backward copies dout to din[0]. */
+vn_status vn__layer_copy_forward(vn__layer *l, const vn__run *run, int nin,
+                                 const vn_tensor *const *in, vn_tensor *out);
+vn_status vn__layer_copy_backward(vn__layer *l, const vn__run *run, int nin,
+                                  const vn_tensor *const *in, const vn_tensor *out,
+                                  const vn_tensor *dout, vn_tensor *const *din, bool param_grads);
+
 /* Shape-preserving layers (activations, dropout, batch-norm): out = in[0]. */
 vn_status vn__layer_same_shape(const vn__layer *l, int nin, const vn__shape *in, vn__shape *out);
 

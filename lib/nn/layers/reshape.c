@@ -30,31 +30,6 @@ static vn_status rs_shape(const vn__layer *l, int nin, const vn__shape *in, vn__
     return VN_OK;
 }
 
-static vn_status rs_forward(vn__layer *l, const vn__run *run, int nin, const vn_tensor *const *in,
-                            vn_tensor *out)
-{
-    (void)l;
-    (void)run;
-    (void)nin;
-    vn__copy(vn__cf32(in[0]), vn__f32(out), (int64_t)out->numel);
-    return VN_OK;
-}
-
-static vn_status rs_backward(vn__layer *l, const vn__run *run, int nin,
-                             const vn_tensor *const *in, const vn_tensor *out,
-                             const vn_tensor *dout, vn_tensor *const *din, bool param_grads)
-{
-    (void)l;
-    (void)run;
-    (void)nin;
-    (void)in;
-    (void)out;
-    (void)param_grads;
-    if (din[0])
-        vn__copy(vn__cf32(dout), vn__f32(din[0]), (int64_t)dout->numel);
-    return VN_OK;
-}
-
 static void rs_attrs(const vn__layer *l, vn__strbuf *sb)
 {
     const reshape *r = (const reshape *)l;
@@ -66,8 +41,8 @@ static void rs_attrs(const vn__layer *l, vn__strbuf *sb)
 static const vn__layer_ops reshape_ops = {
     .type = "reshape",
     .output_shape = rs_shape,
-    .forward = rs_forward,
-    .backward = rs_backward,
+    .forward = vn__layer_copy_forward,
+    .backward = vn__layer_copy_backward,
     .attrs = rs_attrs,
 };
 
