@@ -32,7 +32,6 @@
 #include "progress.h"
 
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,20 +47,6 @@ typedef struct train_args {
     unsigned long long seed;
     bool lr_set, seed_set, json, print_spec;
 } train_args;
-
-static volatile sig_atomic_t g_interrupted;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    g_interrupted = 1;
-}
-
-static int should_abort(void *user_data)
-{
-    (void)user_data;
-    return g_interrupted;
-}
 
 static void usage(FILE *f)
 {
@@ -410,37 +395,22 @@ int cmd_train(int argc, char **argv)
     o.validation = val;
     o.checkpoint_path = a.out;
     o.progress = cli_progress_update;
-    o.abort = should_abort;
     o.user_data = &prog;
     if (!a.json)
         fprintf(stderr, "training on %s: %lld images, %d classes%s%s\n", data_path,
                 (long long)vn_dataset_size(train), k, val ? ", validation " : "",
                 val ? "split" : "");
-    signal(SIGINT, on_sigint);
     const double t0 = seconds_now();
-    vn_status s = vn_fit(model, train, &o, result);
-    signal(SIGINT, SIG_DFL);
-    cli_progress_clear(&prog);
-    if (s == VN_ERR_ABORTED) {
-        int done_epochs = vn_fit_result_epochs(result);
-        if (done_epochs > 0)
-            cli_fail("interrupted; %s holds the model after epoch %d", a.out, done_epochs);
-        else
-            cli_fail("interrupted before the first epoch ended; nothing saved");
-        rc = 130;
+    if ((rc = cli_fit_run(model, train, &o, result, a.out, &prog)) != 0)
         goto done;
-    }
-    if (s != VN_OK) {
-        cli_fail_data(s);
-        goto done;
-    }
+    rc = 1;
     if (test) {
         if (!cli_data_match_model(test, model, test_path))
             goto done;
         vn_evaluate_options eo = VN_EVALUATE_OPTIONS_INIT;
         eo.progress = cli_progress_update;
         eo.user_data = &prog;
-        s = vn_evaluate(model, test, &eo, &metrics);
+        vn_status s = vn_evaluate(model, test, &eo, &metrics);
         cli_progress_clear(&prog);
         if (s != VN_OK) {
             cli_fail_data(s);
