@@ -34,6 +34,7 @@
 
 #include <visionnet.h>
 #include "nn/layer.h"
+#include "grad_check.h"
 
 enum { INPUT_NORMAL = 0, INPUT_AWAY_FROM_ZERO = 1, INPUT_DISTINCT = 2 };
 
@@ -48,17 +49,7 @@ typedef struct grad_case {
     int input_kind;
 } grad_case;
 
-#define H 1e-2
-#define TOL_ABS 1e-3
-#define TOL_REL 1e-3
 #define MAX_CHECKS 40
-
-typedef struct rig {
-    vn__layer *layer;
-    vn_tensor *in[2], *din[2], *y, *dy;
-    vn__run run;
-    int nin;
-} rig;
 
 static void fill(vn_tensor *t, struct vn_rng *rng, int kind)
 {
@@ -84,46 +75,11 @@ static void fill(vn_tensor *t, struct vn_rng *rng, int kind)
     }
 }
 
-static double loss(rig *r)
-{
-    assert_int_equal(r->layer->ops->forward(r->layer, &r->run, r->nin,
-                                            (const vn_tensor *const *)r->in, r->y),
-                     VN_OK);
-    const float *y = vn_tensor_data(r->y), *dy = vn_tensor_data(r->dy);
-    double l = 0.0;
-    for (size_t i = 0; i < vn_tensor_numel(r->y); i++)
-        l += (double)y[i] * dy[i];
-    return l;
-}
-
-/* Compare the analytic gradient `an` of tensor v with central differences. */
-static void check_tensor(rig *r, vn_tensor *v, const vn_tensor *an, const char *what)
-{
-    float *p = vn_tensor_data(v);
-    const float *g = vn_tensor_data_const(an);
-    size_t n = vn_tensor_numel(v);
-    size_t step = n > MAX_CHECKS ? n / MAX_CHECKS : 1;
-    for (size_t i = (n > MAX_CHECKS ? step / 2 : 0); i < n; i += step) {
-        float keep = p[i];
-        p[i] = keep + (float)H;
-        double lp = loss(r);
-        p[i] = keep - (float)H;
-        double lm = loss(r);
-        p[i] = keep;
-        double h2 = (double)(keep + (float)H) - (double)(keep - (float)H);
-        double fd = (lp - lm) / h2;
-        double err = fabs(fd - g[i]);
-        if (err > TOL_ABS + TOL_REL * fabs(g[i]))
-            fail_msg("%s: d/d%s[%zu]: backward %.6g, finite difference %.6g", r->layer->who,
-                     what, i, (double)g[i], fd);
-    }
-}
-
 static void check_gradients(const grad_case *gc)
 {
     struct vn_rng rng;
     vn__rng_init(&rng, 1234, 5678);
-    rig r = {.nin = gc->nin};
+    gc_rig r = {.nin = gc->nin};
     r.run.training = gc->training;
     r.run.frozen = gc->frozen;
     r.run.seed = 99;
@@ -161,17 +117,17 @@ static void check_gradients(const grad_case *gc)
     assert_int_equal(vn_tensor_create(VN_F32, os.ndim + 1, ys, &r.dy), VN_OK);
     fill(r.dy, &rng, INPUT_NORMAL);
 
-    (void)loss(&r);
+    (void)gc_loss(&r);
     assert_int_equal(r.layer->ops->backward(r.layer, &r.run, r.nin,
                                             (const vn_tensor *const *)r.in, r.y, r.dy, r.din,
                                             !gc->frozen),
                      VN_OK);
     for (int i = 0; i < gc->nin; i++)
-        check_tensor(&r, r.in[i], r.din[i], "input");
+        gc_check_tensor(&r, r.in[i], r.din[i], "input", MAX_CHECKS);
     for (int k = 0; k < r.layer->nparams; k++)
         if (r.layer->params[k].grad && !gc->frozen)
-            check_tensor(&r, r.layer->params[k].value, r.layer->params[k].grad,
-                         r.layer->params[k].suffix);
+            gc_check_tensor(&r, r.layer->params[k].value, r.layer->params[k].grad,
+                         r.layer->params[k].suffix, MAX_CHECKS);
     for (int i = 0; i < gc->nin; i++) {
         vn_tensor_destroy(r.in[i]);
         vn_tensor_destroy(r.din[i]);

@@ -27,12 +27,10 @@
 
 #include <visionnet.h>
 #include "nn/layer.h"
+#include "grad_check.h"
 
-#define H 1e-2
-#define TOL_ABS 1e-3
-#define TOL_REL 1e-3
 #define MAX_CHECKS 40
-#define MAXIN 3
+#define MAXIN GC_MAXIN
 
 /* ---- finite-difference rig ---------------------------------------------- */
 
@@ -46,13 +44,6 @@ typedef struct gcase {
     int64_t shape[MAXIN][6];
     int fill[MAXIN];               /* how each input is drawn */
 } gcase;
-
-typedef struct rig {
-    vn__layer *layer;
-    vn_tensor *in[MAXIN], *din[MAXIN], *y, *dy;
-    vn__run run;
-    int nin;
-} rig;
 
 static void fill(vn_tensor *t, struct vn_rng *rng, int kind)
 {
@@ -68,39 +59,6 @@ static void fill(vn_tensor *t, struct vn_rng *rng, int kind)
                 v = v < 0.7f ? 0.64f : 0.76f;
         }
         p[i] = v;
-    }
-}
-
-static double loss(rig *r)
-{
-    assert_int_equal(r->layer->ops->forward(r->layer, &r->run, r->nin,
-                                            (const vn_tensor *const *)r->in, r->y),
-                     VN_OK);
-    const float *y = vn_tensor_data(r->y), *dy = vn_tensor_data(r->dy);
-    double l = 0.0;
-    for (size_t i = 0; i < vn_tensor_numel(r->y); i++)
-        l += (double)y[i] * dy[i];
-    return l;
-}
-
-static void check_tensor(rig *r, vn_tensor *v, const vn_tensor *an, const char *what)
-{
-    float *p = vn_tensor_data(v);
-    const float *g = vn_tensor_data_const(an);
-    size_t n = vn_tensor_numel(v);
-    size_t step = n > MAX_CHECKS ? n / MAX_CHECKS : 1;
-    for (size_t i = (n > MAX_CHECKS ? step / 2 : 0); i < n; i += step) {
-        float keep = p[i];
-        p[i] = keep + (float)H;
-        double lp = loss(r);
-        p[i] = keep - (float)H;
-        double lm = loss(r);
-        p[i] = keep;
-        double h2 = (double)(keep + (float)H) - (double)(keep - (float)H);
-        double fd = (lp - lm) / h2;
-        if (fabs(fd - g[i]) > TOL_ABS + TOL_REL * fabs(g[i]))
-            fail_msg("%s: d/d%s[%zu]: backward %.6g, finite difference %.6g", r->layer->who,
-                     what, i, (double)g[i], fd);
     }
 }
 
@@ -142,7 +100,7 @@ static void check_gradients(const gcase *gc)
 {
     struct vn_rng rng;
     vn__rng_init(&rng, 4321, 8765);
-    rig r = {.nin = gc->nin};
+    gc_rig r = {.nin = gc->nin};
     r.run.training = true;
     vn__shape shapes[MAXIN];
     for (int i = 0; i < gc->nin; i++) {
@@ -168,7 +126,7 @@ static void check_gradients(const gcase *gc)
     assert_int_equal(vn_tensor_create(VN_F32, os.ndim + 1, ys, &r.y), VN_OK);
     assert_int_equal(vn_tensor_create(VN_F32, os.ndim + 1, ys, &r.dy), VN_OK);
     fill(r.dy, &rng, FILL_NORMAL);
-    (void)loss(&r);
+    (void)gc_loss(&r);
     /* garbage in din: backward must overwrite, not add */
     for (int i = 0; i < gc->nin; i++)
         vn__fill_value(r.din[i], 123.0f);
@@ -177,11 +135,11 @@ static void check_gradients(const gcase *gc)
                                             true),
                      VN_OK);
     for (int i = 0; i < gc->nin; i++)
-        check_tensor(&r, r.in[i], r.din[i], i == 0 ? "input1" : "input2");
+        gc_check_tensor(&r, r.in[i], r.din[i], i == 0 ? "input1" : "input2", MAX_CHECKS);
     for (int k = 0; k < r.layer->nparams; k++)
         if (r.layer->params[k].grad)
-            check_tensor(&r, r.layer->params[k].value, r.layer->params[k].grad,
-                         r.layer->params[k].suffix);
+            gc_check_tensor(&r, r.layer->params[k].value, r.layer->params[k].grad,
+                         r.layer->params[k].suffix, MAX_CHECKS);
     for (int i = 0; i < gc->nin; i++) {
         vn_tensor_destroy(r.in[i]);
         vn_tensor_destroy(r.din[i]);

@@ -27,6 +27,7 @@
 
 #include <visionnet.h>
 #include "nn/layer.h"
+#include "grad_check.h"
 
 #ifndef VN_TEST_DATA
 #define VN_TEST_DATA "tests/data"
@@ -184,45 +185,7 @@ static int run_group(const char *group)
 
 /* ---- gradient check (as test_layers.c) ------------------------------------ */
 
-#define H 1e-2
-#define TOL_ABS 1e-3
-#define TOL_REL 1e-3
 #define MAX_CHECKS 60
-
-typedef struct rig {
-    vn__layer *l;
-    vn_tensor *x, *dx, *y, *dy;
-} rig;
-
-static double loss(rig *r)
-{
-    assert_int_equal(forward(r->l, r->x, r->y, true), VN_OK);
-    const float *y = vn_tensor_data(r->y), *dy = vn_tensor_data(r->dy);
-    double s = 0.0;
-    for (size_t i = 0; i < vn_tensor_numel(r->y); i++)
-        s += (double)y[i] * dy[i];
-    return s;
-}
-
-static void check_tensor(rig *r, vn_tensor *v, const vn_tensor *an, const char *what)
-{
-    float *p = vn_tensor_data(v);
-    const float *g = vn_tensor_data_const(an);
-    size_t n = vn_tensor_numel(v);
-    size_t step = n > MAX_CHECKS ? n / MAX_CHECKS : 1;
-    for (size_t i = (n > MAX_CHECKS ? step / 2 : 0); i < n; i += step) {
-        float keep = p[i];
-        p[i] = keep + (float)H;
-        double lp = loss(r);
-        p[i] = keep - (float)H;
-        double lm = loss(r);
-        p[i] = keep;
-        double fd = (lp - lm) / ((double)(keep + (float)H) - (double)(keep - (float)H));
-        if (fabs(fd - g[i]) > TOL_ABS + TOL_REL * fabs(g[i]))
-            fail_msg("%s: d/d%s[%zu]: backward %.6g, finite difference %.6g", r->l->who, what, i,
-                     (double)g[i], fd);
-    }
-}
 
 /* Gradient check of a one-input layer on an input of shape xs (batch
  * first); `distinct` fills the input with distinct values 0.03 apart. */
@@ -231,11 +194,11 @@ static void check_gradients(const char *type, const char *attrs, int ndim, const
 {
     struct vn_rng rng;
     vn__rng_init(&rng, 4321, 8765);
-    rig r = {0};
-    assert_int_equal(vn_tensor_create(VN_F32, ndim, xs, &r.x), VN_OK);
-    assert_int_equal(vn_tensor_create(VN_F32, ndim, xs, &r.dx), VN_OK);
-    float *p = vn_tensor_data(r.x);
-    size_t n = vn_tensor_numel(r.x);
+    gc_rig r = {.nin = 1, .run = {.training = true, .seed = 1}};
+    assert_int_equal(vn_tensor_create(VN_F32, ndim, xs, &r.in[0]), VN_OK);
+    assert_int_equal(vn_tensor_create(VN_F32, ndim, xs, &r.din[0]), VN_OK);
+    float *p = vn_tensor_data(r.in[0]);
+    size_t n = vn_tensor_numel(r.in[0]);
     for (size_t i = 0; i < n; i++)
         p[i] = distinct ? 0.03f * (float)i - 0.015f * (float)n : vn_rng_normal(&rng);
     if (distinct)
@@ -245,30 +208,29 @@ static void check_gradients(const char *type, const char *attrs, int ndim, const
             p[i - 1] = p[j];
             p[j] = t;
         }
-    r.l = must_build(type, attrs, ndim - 1, xs + 1);
-    if (r.l->ops->init)
-        r.l->ops->init(r.l, &rng);
-    r.y = output_for(r.l, r.x);
+    r.layer = must_build(type, attrs, ndim - 1, xs + 1);
+    if (r.layer->ops->init)
+        r.layer->ops->init(r.layer, &rng);
+    r.y = output_for(r.layer, r.in[0]);
     assert_int_equal(vn_tensor_create(VN_F32, (int)r.y->ndim, r.y->shape,
                                       &r.dy),
                      VN_OK);
     float *dy = vn_tensor_data(r.dy);
     for (size_t i = 0; i < vn_tensor_numel(r.dy); i++)
         dy[i] = vn_rng_normal(&rng);
-    (void)loss(&r);
-    vn__run run = {.training = true, .seed = 1};
-    const vn_tensor *in[1] = {r.x};
-    vn_tensor *din[1] = {r.dx};
-    assert_int_equal(r.l->ops->backward(r.l, &run, 1, in, r.y, r.dy, din, true), VN_OK);
-    check_tensor(&r, r.x, r.dx, "input");
-    for (int k = 0; k < r.l->nparams; k++)
-        if (r.l->params[k].grad)
-            check_tensor(&r, r.l->params[k].value, r.l->params[k].grad, r.l->params[k].suffix);
-    vn_tensor_destroy(r.x);
-    vn_tensor_destroy(r.dx);
+    (void)gc_loss(&r);
+    assert_int_equal(r.layer->ops->backward(r.layer, &r.run, 1, (const vn_tensor *const *)r.in,
+                                            r.y, r.dy, r.din, true),
+                     VN_OK);
+    gc_check_tensor(&r, r.in[0], r.din[0], "input", MAX_CHECKS);
+    for (int k = 0; k < r.layer->nparams; k++)
+        if (r.layer->params[k].grad)
+            gc_check_tensor(&r, r.layer->params[k].value, r.layer->params[k].grad, r.layer->params[k].suffix, MAX_CHECKS);
+    vn_tensor_destroy(r.in[0]);
+    vn_tensor_destroy(r.din[0]);
     vn_tensor_destroy(r.y);
     vn_tensor_destroy(r.dy);
-    vn__layer_destroy(r.l);
+    vn__layer_destroy(r.layer);
 }
 
 /* The constructor refuses attrs on a per-sample shape with `status`, and
