@@ -714,6 +714,67 @@ static void test_conv2d_forward_relu_matches_unfused(void **state)
     }
 }
 
+/* With fewer samples than threads (batch-1 inference) the forward cuts
+ * each sample into tasks: bands of output rows of a large map, ranges of
+ * output channels of a small one. The bytes are those of one thread: a
+ * banded 3x3 map, a strided 7x7 (resnet's stem), a pointwise conv read in
+ * place, a small map split by channels (k not a multiple of the range),
+ * grouped convs, and two samples on three and four threads. */
+static void test_conv2d_split_forward_matches_one_thread(void **state)
+{
+    (void)state;
+    vn__conv_geom geoms[] = {
+        {.n = 1, .c = 16, .h = 40, .w = 40, .k = 24, .oh = 40, .ow = 40, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 1, .c = 3, .h = 90, .w = 90, .k = 16, .oh = 45, .ow = 45, .kh = 7, .kw = 7,
+         .sh = 2, .sw = 2, .ph = 3, .pw = 3, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 1, .c = 32, .h = 32, .w = 32, .k = 20, .oh = 32, .ow = 32, .kh = 1, .kw = 1,
+         .sh = 1, .sw = 1, .ph = 0, .pw = 0, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 1, .c = 40, .h = 7, .w = 7, .k = 100, .oh = 7, .ow = 7, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 1, .c = 8, .h = 36, .w = 30, .k = 12, .oh = 36, .ow = 30, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 2},
+        {.n = 1, .c = 8, .h = 6, .w = 6, .k = 64, .oh = 6, .ow = 6, .kh = 3, .kw = 3, .sh = 1,
+         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 2},
+        {.n = 2, .c = 8, .h = 30, .w = 34, .k = 16, .oh = 15, .ow = 17, .kh = 3, .kw = 3,
+         .sh = 2, .sw = 2, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 2, .c = 24, .h = 9, .w = 9, .k = 136, .oh = 9, .ow = 9, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+    };
+    const int old = vn_get_num_threads(), counts[] = {2, 3, 4};
+    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
+        const vn__conv_geom *g = &geoms[gi];
+        size_t nx = (size_t)(g->n * g->c * g->h * g->w), ny = (size_t)(g->n * g->k * g->oh * g->ow);
+        size_t nw = (size_t)(g->k * (g->c / g->groups) * g->kh * g->kw);
+        float *x = random_floats(nx, 7 + (unsigned)gi), *w = random_floats(nw, 70 + (unsigned)gi);
+        float *b = random_floats((size_t)g->k, 170 + (unsigned)gi);
+        float *y0 = malloc(ny * sizeof(float)), *r0 = malloc(ny * sizeof(float));
+        float *y1 = malloc(ny * sizeof(float)), *r1 = malloc(ny * sizeof(float));
+        assert_int_equal(vn_set_num_threads(1), VN_OK);
+        assert_int_equal(vn__conv2d_forward_relu(g, x, w, b, y0, r0), VN_OK);
+        for (size_t t = 0; t < sizeof counts / sizeof counts[0]; t++) {
+            assert_int_equal(vn_set_num_threads(counts[t]), VN_OK);
+            memset(y1, 0xff, ny * sizeof(float));
+            memset(r1, 0xff, ny * sizeof(float));
+            assert_int_equal(vn__conv2d_forward_relu(g, x, w, b, y1, r1), VN_OK);
+            assert_memory_equal(y0, y1, ny * sizeof(float));
+            assert_memory_equal(r0, r1, ny * sizeof(float));
+            assert_int_equal(vn__conv2d_forward(g, x, w, NULL, y1), VN_OK);
+            for (size_t i = 0; i < ny; i++) /* no bias: y0 less the bias */
+                assert_float_equal(y1[i], y0[i] - b[(i / (size_t)(g->oh * g->ow)) % (size_t)g->k],
+                                   1e-4 * (1.0 + fabs(y0[i])));
+        }
+        free(x);
+        free(w);
+        free(b);
+        free(y0);
+        free(r0);
+        free(y1);
+        free(r1);
+    }
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
 /* In a model, conv2d -> relu runs fused (model_run.c); the relu node's
  * output is relu of the conv node's, in training and inference, and an
  * inference plan whose relu buffer is the convolution's input (conv0 ->
@@ -789,6 +850,7 @@ int main(void)
         cmocka_unit_test(test_col2im_is_the_adjoint_of_im2col),
         cmocka_unit_test(test_max_pool_2x2_fast_path_matches_definition),
         cmocka_unit_test(test_conv2d_forward_relu_matches_unfused),
+        cmocka_unit_test(test_conv2d_split_forward_matches_one_thread),
         cmocka_unit_test(test_model_conv_relu_fusion_keeps_both_outputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

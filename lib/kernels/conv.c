@@ -77,6 +77,9 @@ typedef struct conv_job {
     int ntasks;
     int64_t chunk;       /* samples per GEMM (1 when the image is banded) */
     int64_t band;        /* output rows per GEMM (all of them when chunk > 1) */
+    int64_t bands;       /* split forward: bands per sample */
+    int64_t ranges;      /* split forward: ranges of output channels per band */
+    int64_t kstep;       /* split forward: output channels per range */
     atomic_int failed;
 } conv_job;
 
@@ -199,23 +202,25 @@ static void for_blocks(conv_job *j, int t, block_fn fn, void *state)
 
 /* ---- forward ------------------------------------------------------------ */
 
-/* The epilogue of a block of whole samples ([rows, P] planes, rows =
- * cnt*k), while they are still in cache: y += bias per channel and, when
- * yr is not NULL, yr = relu(y) (v > 0 ? v : 0, as vn__act_forward computes
- * it, so the fused forward is bit for bit the unfused one). */
-VN_SIMD_CLONES static void bias_relu(float *y, float *yr, int64_t rows, int64_t k, int64_t P,
-                                     const float *bias)
+/* The epilogue of rows [rows] of y ([rows, stride] with the first len
+ * floats of each row in use) while they are still in cache: y += bias
+ * (row r's channel is r % k) and, when yr is not NULL, yr = relu(y)
+ * (v > 0 ? v : 0, as vn__act_forward computes it, so the fused forward is
+ * bit for bit the unfused one). A block of whole samples is rows = cnt*k,
+ * stride = len = P. */
+VN_SIMD_CLONES static void bias_relu(float *y, float *yr, int64_t rows, int64_t k,
+                                     int64_t stride, int64_t len, const float *bias)
 {
     for (int64_t r = 0; r < rows; r++) {
-        float *restrict p = y + r * P;
+        float *restrict p = y + r * stride;
         if (bias) {
             const float b = bias[r % k];
-            for (int64_t i = 0; i < P; i++)
+            for (int64_t i = 0; i < len; i++)
                 p[i] += b;
         }
         if (yr) {
-            float *restrict q = yr + r * P;
-            for (int64_t i = 0; i < P; i++) {
+            float *restrict q = yr + r * stride;
+            for (int64_t i = 0; i < len; i++) {
                 float v = p[i];
                 q[i] = v > 0.0f ? v : 0.0f;
             }
@@ -247,7 +252,7 @@ static bool forward_block(conv_job *j, const block *b, void *state)
     if (b->cnt > 1)
         scatter(C, g->k, P, b->cnt, y);
     if (b->r1 == g->oh && (j->bias || j->yrelu))
-        bias_relu(y, j->yrelu ? j->yrelu + b->n * g->k * P : NULL, b->cnt * g->k, g->k, P,
+        bias_relu(y, j->yrelu ? j->yrelu + b->n * g->k * P : NULL, b->cnt * g->k, g->k, P, P,
                   j->bias);
     return true;
 }
@@ -255,6 +260,83 @@ static bool forward_block(conv_job *j, const block *b, void *state)
 static void forward_task(void *arg, int t)
 {
     for_blocks(arg, t, forward_block, NULL);
+}
+
+/* ---- forward of fewer samples than threads ------------------------------ */
+
+/* Batch-1 inference. One task per sample would leave threads idle, and
+ * splitting each GEMM over the pool (as the backward passes do) leaves
+ * im2col and the epilogue on one thread, with a wake-up per band. So each
+ * sample is cut into tasks that do all three on their own thread, in one
+ * parallel call per convolution:
+ *
+ * - a large map into bands of output rows, as many as the L2 blocking
+ *   asks for, rounded up to a multiple of the tasks wanted per sample (so
+ *   the threads get equal shares), each band's columns built by its task
+ *   in that thread's cache;
+ * - a small map (fewer than SPLIT_MIN_COLUMNS columns a task if cut into
+ *   bands: 14x14 and 7x7 in resnet18) into ranges of output channels, each
+ *   task building the whole column matrix itself: a copy that costs under
+ *   a tenth of its share of the GEMM, where bands that narrow would waste
+ *   a third of the micro-kernel's tiles.
+ *
+ * The values are those of the one-task plan, bit for bit: every element of
+ * y is one full-K sum of the same micro-kernel arithmetic, and each block
+ * is computed as a block of the whole product (vn__sgemm_block). */
+#define SPLIT_MIN_COLUMNS 256
+
+static void plan_split(conv_job *j, int64_t want)
+{
+    const vn__conv_geom *g = j->g;
+    const int64_t P = plane_out(g), rows = col_rows(g);
+    j->chunk = 1;
+    j->band = g->oh;
+    j->bands = 1;
+    j->ranges = 1;
+    j->kstep = g->k;
+    if (P / want >= SPLIT_MIN_COLUMNS) {
+        int64_t nb = is_pointwise(g) ? 1 : (rows * P + BLOCK_FLOATS - 1) / BLOCK_FLOATS;
+        nb = (VN_MAX(nb, want) + want - 1) / want * want;
+        j->band = VN_MAX((g->oh + nb - 1) / nb, (int64_t)1);
+        j->bands = (g->oh + j->band - 1) / j->band;
+    } else if (g->groups == 1 && g->k >= 16 * want) {
+        /* ranges of whole 8-row tiles (the AVX-512 kernel's height) */
+        j->kstep = (g->k / want + 7) / 8 * 8;
+        j->ranges = (g->k + j->kstep - 1) / j->kstep;
+    }
+}
+
+static void split_forward_task(void *arg, int t)
+{
+    conv_job *j = arg;
+    const vn__conv_geom *g = j->g;
+    const int64_t P = plane_out(g), G = g->groups;
+    const int64_t kg = g->k / G, qg = col_rows(g) / G;
+    const int64_t per = j->bands * j->ranges;
+    block b = {.n = t / per, .cnt = 1};
+    b.r0 = (t % per) / j->ranges * j->band;
+    b.r1 = VN_MIN(g->oh, b.r0 + j->band);
+    b.cols = (b.r1 - b.r0) * g->ow;
+    const int64_t k0 = (t % j->ranges) * j->kstep, k1 = VN_MIN(g->k, k0 + j->kstep);
+    const float *B;
+    int64_t ldb;
+    if (!columns(j, &b, &B, &ldb)) {
+        atomic_store(&j->failed, 1);
+        return;
+    }
+    const int64_t off = b.n * g->k * P + b.r0 * g->ow;
+    if (j->ranges > 1) {
+        /* one group: rows [k0, k1) of the product */
+        vn__sgemm_block(g->k, b.cols, false, false, k1 - k0, b.cols, qg, 1.0f, j->w + k0 * qg, qg,
+                        B, ldb, 0.0f, j->y + off + k0 * P, P);
+    } else {
+        for (int64_t grp = 0; grp < G; grp++)
+            vn__sgemm_block(kg, b.cols, false, false, kg, b.cols, qg, 1.0f, j->w + grp * kg * qg,
+                            qg, B + grp * qg * ldb, ldb, 0.0f, j->y + off + grp * kg * P, P);
+    }
+    if (j->bias || j->yrelu)
+        bias_relu(j->y + off + k0 * P, j->yrelu ? j->yrelu + off + k0 * P : NULL, k1 - k0,
+                  k1 - k0, P, b.cols, j->bias ? j->bias + k0 : NULL);
 }
 
 static int task_count(const vn__conv_geom *g)
@@ -298,6 +380,16 @@ vn_status vn__conv2d_forward_relu(const vn__conv_geom *g, const float *x, const 
         return VN_OK;
     }
     conv_job j = {.g = g, .x = x, .w = w, .bias = bias, .y = y, .yrelu = yrelu};
+    const int threads = vn__num_threads();
+    if (g->n < threads && task_count(g) == g->n) {
+        plan_split(&j, (threads + g->n - 1) / g->n);
+        const int64_t tasks = g->n * j.bands * j.ranges;
+        if (tasks > g->n) {
+            atomic_init(&j.failed, 0);
+            vn__parallel_tasks((int)tasks, split_forward_task, &j);
+            return finish(&j);
+        }
+    }
     run(&j, forward_task);
     return finish(&j);
 }

@@ -475,6 +475,14 @@ void vn__sgemm_serial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float a
                ldc);
 }
 
+void vn__sgemm_block(int64_t M_all, int64_t N_all, bool ta, bool tb, int64_t M, int64_t N,
+                     int64_t K, float alpha, const float *A, int64_t lda, const float *B,
+                     int64_t ldb, float beta, float *C, int64_t ldc)
+{
+    sgemm_with(vn__gemm_get_backend(), M_all, N_all, ta, tb, M, N, K, alpha, A, lda, B, ldb,
+               beta, C, ldc);
+}
+
 typedef struct gemm_job {
     bool ta, tb, by_rows;
     int backend;

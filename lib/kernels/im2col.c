@@ -133,6 +133,9 @@ VN_SIMD_CLONES void vn__im2col(const vn__conv_geom *g, const float *x, float *co
                     if (g->sw == 1)
                         for (int64_t o = 0; o < hi - lo; o++)
                             dst[lo + o] = src[o];
+                    else if (g->sw == 2) /* a constant stride vectorises (even lanes) */
+                        for (int64_t o = 0; o < hi - lo; o++)
+                            dst[lo + o] = src[2 * o];
                     else
                         for (int64_t o = 0; o < hi - lo; o++)
                             dst[lo + o] = src[o * g->sw];

@@ -83,6 +83,13 @@ void vn__sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, c
 void vn__sgemm_serial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
                       const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                       float *C, int64_t ldc);
+/* One block (M x N) of a product whose whole C is M_all x N_all, on the
+ * calling thread: the backend computes it as it computes that block of the
+ * whole product, so a caller that cuts a product into blocks itself gets
+ * the values vn__sgemm gives. */
+void vn__sgemm_block(int64_t M_all, int64_t N_all, bool ta, bool tb, int64_t M, int64_t N,
+                     int64_t K, float alpha, const float *A, int64_t lda, const float *B,
+                     int64_t ldb, float beta, float *C, int64_t ldc);
 
 /* How BLAS and the pool share the cores (for the benchmark that measures
  * the choice): 0 = the pool splits big GEMMs and BLAS runs on one thread
