@@ -22,6 +22,7 @@
  * state), and only then updates: a step that fails changes nothing.
  */
 #include "train/train_internal.h"
+#include "kernels/kernels.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -539,6 +540,33 @@ VN_API vn_status vn_optimizer_set_state(vn_optimizer *opt, const char *param_nam
 
 /* ---- stepping ----------------------------------------------------------- */
 
+/* One parameter's update over elements [b, e): the rules are element-wise,
+ * so ranges on several threads give the values of one call. A memory-bound
+ * handful of operations per element (read value, gradient and state,
+ * write value and state). */
+#define UPDATE_COST 16.0
+
+typedef struct update_job {
+    const vn__optim_algo *algo;
+    const vn__optim_hparams *h;
+    double lr;
+    int64_t step;
+    bool fresh;
+    float *p;
+    const float *grad;
+    float *state[VN__OPTIM_MAX_STATE];
+} update_job;
+
+static void update_range(void *ctx, int64_t b, int64_t e)
+{
+    const update_job *j = ctx;
+    float *state[VN__OPTIM_MAX_STATE] = {0};
+    for (int s = 0; s < VN__OPTIM_MAX_STATE; s++)
+        state[s] = j->state[s] ? j->state[s] + b : NULL;
+    j->algo->update(j->h, j->lr, j->step, j->fresh, j->p + b, j->grad + b, state,
+                    (size_t)(e - b));
+}
+
 VN_API vn_status vn_optimizer_step(vn_optimizer *opt)
 {
     if (!opt)
@@ -566,8 +594,11 @@ VN_API vn_status vn_optimizer_step(vn_optimizer *opt)
         for (int s = 0; s < VN__OPTIM_MAX_STATE; s++)
             state[s] = p->state[s] ? p->state[s]->data : NULL;
         p->step++;
-        opt->algo->update(&opt->h, opt->h.lr * p->lr_mult, p->step, !p->has_state,
-                          p->value->data, p->grad->data, state, p->value->numel);
+        update_job j = {opt->algo, &opt->h, opt->h.lr * p->lr_mult, p->step, !p->has_state,
+                        p->value->data, p->grad->data, {0}};
+        memcpy(j.state, state, sizeof state);
+        /* element-wise: cut into ranges over the pool, the same values */
+        vn__parallel_for((int64_t)p->value->numel, UPDATE_COST, update_range, &j);
         p->has_state = true;
         refresh_step_tensor(p);
     }
