@@ -775,6 +775,75 @@ static void test_conv2d_split_forward_matches_one_thread(void **state)
     assert_int_equal(vn_set_num_threads(old), VN_OK);
 }
 
+/* im2col written straight into the GEMM's packed panels gives the bytes
+ * of im2col then the GEMM's own packing: 3x3 "same" maps of one sample and
+ * of several side by side (panels straddling two samples, 14x14 = 196
+ * columns a sample), a 1x1 batch, dilation 2, no padding (the output
+ * shorter than the input), a 5x5, and a map narrower than a panel; forward
+ * with relu, on 1 and 2 threads. */
+static void test_conv2d_packed_columns_match_im2col(void **state)
+{
+    (void)state;
+    vn__conv_geom geoms[] = {
+        {.n = 1, .c = 5, .h = 20, .w = 20, .k = 24, .oh = 20, .ow = 20, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 9, .c = 32, .h = 14, .w = 14, .k = 64, .oh = 14, .ow = 14, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 6, .c = 24, .h = 9, .w = 9, .k = 16, .oh = 9, .ow = 9, .kh = 1, .kw = 1, .sh = 1,
+         .sw = 1, .ph = 0, .pw = 0, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 3, .c = 4, .h = 17, .w = 15, .k = 12, .oh = 17, .ow = 15, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 2, .pw = 2, .dh = 2, .dw = 2, .groups = 1},
+        {.n = 4, .c = 3, .h = 12, .w = 10, .k = 8, .oh = 10, .ow = 10, .kh = 3, .kw = 1, .sh = 1,
+         .sw = 1, .ph = 0, .pw = 0, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 2, .c = 6, .h = 16, .w = 16, .k = 40, .oh = 16, .ow = 16, .kh = 5, .kw = 5,
+         .sh = 1, .sw = 1, .ph = 2, .pw = 2, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 5, .c = 2, .h = 4, .w = 4, .k = 9, .oh = 4, .ow = 4, .kh = 3, .kw = 3, .sh = 1,
+         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+    };
+    const int old = vn_get_num_threads();
+    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
+        const vn__conv_geom *g = &geoms[gi];
+        size_t nx = (size_t)(g->n * g->c * g->h * g->w), ny = (size_t)(g->n * g->k * g->oh * g->ow);
+        size_t nw = (size_t)(g->k * g->c * g->kh * g->kw);
+        float *x = random_floats(nx, 3 + (unsigned)gi), *w = random_floats(nw, 30 + (unsigned)gi);
+        float *b = random_floats((size_t)g->k, 300 + (unsigned)gi);
+        float *y0 = malloc(ny * sizeof(float)), *r0 = malloc(ny * sizeof(float));
+        float *y1 = malloc(ny * sizeof(float)), *r1 = malloc(ny * sizeof(float));
+        for (int threads = 1; threads <= 2; threads++) {
+            assert_int_equal(vn_set_num_threads(threads), VN_OK);
+            assert_true(vn__im2col_packed_enable(false));
+            assert_int_equal(vn__conv2d_forward_relu(g, x, w, b, y0, r0), VN_OK);
+            assert_true(vn__im2col_packed_enable(true));
+            memset(y1, 0xff, ny * sizeof(float));
+            assert_int_equal(vn__conv2d_forward_relu(g, x, w, b, y1, r1), VN_OK);
+            assert_memory_equal(y0, y1, ny * sizeof(float));
+            assert_memory_equal(r0, r1, ny * sizeof(float));
+        }
+        /* and the values are the convolution's: one output against a
+         * written-down sum */
+        const int64_t o = g->oh * g->ow - 1, kk = g->k - 1, s = g->n - 1;
+        double want = b[kk];
+        for (int64_t c = 0; c < g->c; c++)
+            for (int ki = 0; ki < g->kh; ki++)
+                for (int kj = 0; kj < g->kw; kj++) {
+                    int64_t ih = (o / g->ow) - g->ph + ki * g->dh, iw = (o % g->ow) - g->pw + kj * g->dw;
+                    if (ih >= 0 && ih < g->h && iw >= 0 && iw < g->w)
+                        want += (double)w[((kk * g->c + c) * g->kh + ki) * g->kw + kj] *
+                                x[((s * g->c + c) * g->h + ih) * g->w + iw];
+                }
+        assert_float_equal(y1[(size_t)((s * g->k + kk) * g->oh * g->ow + o)], want,
+                           1e-4 * (1.0 + fabs(want)));
+        free(x);
+        free(w);
+        free(b);
+        free(y0);
+        free(r0);
+        free(y1);
+        free(r1);
+    }
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
 /* In a model, conv2d -> relu runs fused (model_run.c); the relu node's
  * output is relu of the conv node's, in training and inference, and an
  * inference plan whose relu buffer is the convolution's input (conv0 ->
@@ -851,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_max_pool_2x2_fast_path_matches_definition),
         cmocka_unit_test(test_conv2d_forward_relu_matches_unfused),
         cmocka_unit_test(test_conv2d_split_forward_matches_one_thread),
+        cmocka_unit_test(test_conv2d_packed_columns_match_im2col),
         cmocka_unit_test(test_model_conv_relu_fusion_keeps_both_outputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

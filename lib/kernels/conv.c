@@ -112,7 +112,7 @@ static void plan_blocks(conv_job *j)
 }
 
 /* Copy samples [0, cnt) of t ([cnt, rows, P]) into buf [rows, cnt*P]
- * (gather) or back (scatter). */
+ * (the way back is the forward's scatter_bias_relu). */
 static void gather(const float *t, int64_t rows, int64_t P, int64_t cnt, float *buf)
 {
     for (int64_t j = 0; j < cnt; j++)
@@ -120,12 +120,6 @@ static void gather(const float *t, int64_t rows, int64_t P, int64_t cnt, float *
             memcpy(buf + r * cnt * P + j * P, t + (j * rows + r) * P, (size_t)P * sizeof(float));
 }
 
-static void scatter(const float *buf, int64_t rows, int64_t P, int64_t cnt, float *t)
-{
-    for (int64_t j = 0; j < cnt; j++)
-        for (int64_t r = 0; r < rows; r++)
-            memcpy(t + (j * rows + r) * P, buf + r * cnt * P + j * P, (size_t)P * sizeof(float));
-}
 
 /* One GEMM's worth of work: samples [n, n+cnt), output rows [r0, r1). */
 typedef struct block {
@@ -153,6 +147,27 @@ static bool columns(const conv_job *j, const block *b, const float **B, int64_t 
     *B = col;
     *ldb = b->cnt * b->cols;
     return true;
+}
+
+/* The columns of a block straight in the GEMM's packed layout
+ * (im2col_packed.c), saving the GEMM its packing pass: 1 when *Bp holds
+ * them, 0 when this convolution, block or GEMM backend cannot (columns()
+ * then), -1 when scratch memory ran out. A pointwise sample is its own
+ * column matrix: packing it here would only move the GEMM's work. */
+static int packed_columns(const conv_job *j, const block *b, const float **Bp)
+{
+    const vn__conv_geom *g = j->g;
+    const int64_t N = b->cnt * b->cols, K = col_rows(g);
+    int64_t nr, kc;
+    if ((is_pointwise(g) && b->cnt == 1) || !vn__im2col_packable(g, b->cnt, b->r0, b->r1) ||
+        !vn__gemm_prepack_layout(g->k, N, K, &nr, &kc))
+        return 0;
+    float *bp = vn__scratch(VN__SCRATCH_COL, (size_t)(K * ((N + nr - 1) / nr * nr)));
+    if (!bp)
+        return -1;
+    vn__im2col_packed(g, j->x + b->n * g->c * plane_in(g), b->cnt, b->r0, b->r1, kc, bp);
+    *Bp = bp;
+    return 1;
 }
 
 /* The output gradient of a block as a [k, cnt*cols] matrix: in place for
@@ -228,15 +243,45 @@ VN_SIMD_CLONES static void bias_relu(float *y, float *yr, int64_t rows, int64_t 
     }
 }
 
+/* gather()'s inverse for a forward block of whole samples, with
+ * bias_relu's epilogue in the same pass: y = buf + bias, yr = relu(y), the same float
+ * operations, so the same values, reading the GEMM's output once. */
+VN_SIMD_CLONES static void scatter_bias_relu(const float *buf, int64_t rows, int64_t P,
+                                             int64_t cnt, const float *bias, float *y, float *yr)
+{
+    for (int64_t s = 0; s < cnt; s++)
+        for (int64_t r = 0; r < rows; r++) {
+            const float *restrict src = buf + r * cnt * P + s * P;
+            float *restrict dst = y + (s * rows + r) * P;
+            if (bias) {
+                const float b = bias[r];
+                for (int64_t i = 0; i < P; i++)
+                    dst[i] = src[i] + b;
+            } else {
+                memcpy(dst, src, (size_t)P * sizeof(float));
+            }
+            if (yr) {
+                float *restrict q = yr + (s * rows + r) * P;
+                for (int64_t i = 0; i < P; i++) {
+                    float v = dst[i];
+                    q[i] = v > 0.0f ? v : 0.0f;
+                }
+            }
+        }
+}
+
 static bool forward_block(conv_job *j, const block *b, void *state)
 {
     (void)state;
     const vn__conv_geom *g = j->g;
     const int64_t P = plane_out(g), G = g->groups;
     const int64_t kg = g->k / G, qg = col_rows(g) / G;
-    const float *B;
-    int64_t ldb;
-    if (!columns(j, b, &B, &ldb))
+    const float *B = NULL;
+    int64_t ldb = 0;
+    /* packed columns only for GEMMs on this thread: with one task on
+     * several threads, vn__sgemm splits each GEMM over the pool instead */
+    const int pk = j->ntasks > 1 || vn__num_threads() == 1 ? packed_columns(j, b, &B) : 0;
+    if (pk < 0 || (pk == 0 && !columns(j, b, &B, &ldb)))
         return false;
     float *y = j->y + b->n * g->k * P;
     float *C = y + b->r0 * g->ow;
@@ -246,14 +291,17 @@ static bool forward_block(conv_job *j, const block *b, void *state)
             return false;
         ldc = b->cnt * P;
     }
-    for (int64_t grp = 0; grp < G; grp++)
-        vn__sgemm(false, false, kg, b->cnt * b->cols, qg, 1.0f, j->w + grp * kg * qg, qg,
-                  B + grp * qg * ldb, ldb, 0.0f, C + grp * kg * ldc, ldc);
+    if (pk)
+        vn__sgemm_prepacked(g->k, g->k, b->cnt * b->cols, qg, 1.0f, j->w, qg, B, 0.0f, C, ldc);
+    else
+        for (int64_t grp = 0; grp < G; grp++)
+            vn__sgemm(false, false, kg, b->cnt * b->cols, qg, 1.0f, j->w + grp * kg * qg, qg,
+                      B + grp * qg * ldb, ldb, 0.0f, C + grp * kg * ldc, ldc);
+    float *yr = j->yrelu ? j->yrelu + b->n * g->k * P : NULL;
     if (b->cnt > 1)
-        scatter(C, g->k, P, b->cnt, y);
-    if (b->r1 == g->oh && (j->bias || j->yrelu))
-        bias_relu(y, j->yrelu ? j->yrelu + b->n * g->k * P : NULL, b->cnt * g->k, g->k, P, P,
-                  j->bias);
+        scatter_bias_relu(C, g->k, P, b->cnt, j->bias, y, yr);
+    else if (b->r1 == g->oh && (j->bias || yr))
+        bias_relu(y, yr, g->k, g->k, P, P, j->bias);
     return true;
 }
 
@@ -318,14 +366,19 @@ static void split_forward_task(void *arg, int t)
     b.r1 = VN_MIN(g->oh, b.r0 + j->band);
     b.cols = (b.r1 - b.r0) * g->ow;
     const int64_t k0 = (t % j->ranges) * j->kstep, k1 = VN_MIN(g->k, k0 + j->kstep);
-    const float *B;
-    int64_t ldb;
-    if (!columns(j, &b, &B, &ldb)) {
+    const float *B = NULL;
+    int64_t ldb = 0;
+    const int pk = packed_columns(j, &b, &B);
+    if (pk < 0 || (pk == 0 && !columns(j, &b, &B, &ldb))) {
         atomic_store(&j->failed, 1);
         return;
     }
     const int64_t off = b.n * g->k * P + b.r0 * g->ow;
-    if (j->ranges > 1) {
+    if (pk) {
+        /* one group (vn__im2col_packable): rows [k0, k1) */
+        vn__sgemm_prepacked(g->k, k1 - k0, b.cols, qg, 1.0f, j->w + k0 * qg, qg, B, 0.0f,
+                            j->y + off + k0 * P, P);
+    } else if (j->ranges > 1) {
         /* one group: rows [k0, k1) of the product */
         vn__sgemm_block(g->k, b.cols, false, false, k1 - k0, b.cols, qg, 1.0f, j->w + k0 * qg, qg,
                         B, ldb, 0.0f, j->y + off + k0 * P, P);

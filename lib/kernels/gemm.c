@@ -305,9 +305,13 @@ static int native_path(const vn__gemm_kernel *kr, bool ta, bool tb, int64_t M, i
     return PATH_TILES;
 }
 
+/* Bpre, when not NULL, is op(B) already packed (vn__gemm_prepack_layout:
+ * N <= NC_MAX, so one column block; K block pc at Bpre + pc * Npad); B,
+ * ldb and tb are then not used. */
 static void native_sgemm(const vn__gemm_kernel *kr, int path, bool ta, bool tb, int64_t M,
                          int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
-                         const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
+                         const float *B, int64_t ldb, const float *Bpre, float beta, float *C,
+                         int64_t ldc)
 {
     if (K <= 0 || alpha == 0.0f) {
         scale_c(M, N, beta, C, ldc);
@@ -365,7 +369,11 @@ static void native_sgemm(const vn__gemm_kernel *kr, int path, bool ta, bool tb, 
         for (int64_t pc = 0; pc < K; pc += KC) {
             const int64_t kc = VN_MIN(KC, K - pc);
             const float bet = pc == 0 ? beta : 1.0f;
-            kr->pack_b(tb, B, ldb, pc, kc, jc, nc, bp);
+            const float *bpk = bp;
+            if (Bpre)
+                bpk = Bpre + pc * ((N + nr - 1) / nr * nr);
+            else
+                kr->pack_b(tb, B, ldb, pc, kc, jc, nc, bp);
             if (path == PATH_DIRECT) {
                 /* A in place: tile by tile, row panel outer so that a
                  * panel of A stays in L1 across the few column tiles */
@@ -377,10 +385,10 @@ static void native_sgemm(const vn__gemm_kernel *kr, int path, bool ta, bool tb, 
                         const int64_t w = VN_MIN(nr, nc - jr);
                         float *c = C + ir * ldc + jc + jr;
                         if (h == mr)
-                            kr->direct(kc, A + ir * lda + pc, lda, bp + jr * kc, c, ldc, alpha,
+                            kr->direct(kc, A + ir * lda + pc, lda, bpk + jr * kc, c, ldc, alpha,
                                        bet, w);
                         else
-                            kr->edge(kc, ap, bp + jr * kc, c, ldc, alpha, bet, h, w);
+                            kr->edge(kc, ap, bpk + jr * kc, c, ldc, alpha, bet, h, w);
                     }
                 }
                 continue;
@@ -390,7 +398,7 @@ static void native_sgemm(const vn__gemm_kernel *kr, int path, bool ta, bool tb, 
                 kr->pack_a(ta, A, lda, ic, mc, pc, kc, ap);
                 for (int64_t jr = 0; jr < nc; jr += nr) {
                     const int64_t w = VN_MIN(nr, nc - jr);
-                    const float *b = bp + jr * kc;
+                    const float *b = bpk + jr * kc;
                     for (int64_t ir = 0; ir < mc; ir += mr) {
                         const int64_t h = VN_MIN(mr, mc - ir);
                         if (trans_c) {
@@ -446,8 +454,8 @@ static void sgemm_with(int backend, int64_t M_all, int64_t N_all, bool ta, bool 
 #if VN_GEMM_X86
     const vn__gemm_kernel *kr = native_kernel(backend);
     if (kr) {
-        native_sgemm(kr, native_path(kr, ta, tb, M_all, N_all), ta, tb, M, N, K, alpha, A, lda, B, ldb,
-                     beta, C, ldc);
+        native_sgemm(kr, native_path(kr, ta, tb, M_all, N_all), ta, tb, M, N, K, alpha, A, lda, B,
+                     ldb, NULL, beta, C, ldc);
         return;
     }
 #endif
@@ -481,6 +489,39 @@ void vn__sgemm_block(int64_t M_all, int64_t N_all, bool ta, bool tb, int64_t M, 
 {
     sgemm_with(vn__gemm_get_backend(), M_all, N_all, ta, tb, M, N, K, alpha, A, lda, B, ldb,
                beta, C, ldc);
+}
+
+bool vn__gemm_prepack_layout(int64_t M_all, int64_t N, int64_t K, int64_t *nr, int64_t *kc)
+{
+#if VN_GEMM_X86
+    const vn__gemm_kernel *kr = native_kernel(vn__gemm_get_backend());
+    if (!kr || kr->nr != 32 || N > NC_MAX || K <= 0)
+        return false;
+    const int path = native_path(kr, false, false, M_all, N);
+    if (path != PATH_TILES && path != PATH_DIRECT)
+        return false;
+    *nr = kr->nr;
+    *kc = k_block(K);
+    return true;
+#else
+    (void)M_all, (void)N, (void)K, (void)nr, (void)kc;
+    return false;
+#endif
+}
+
+void vn__sgemm_prepacked(int64_t M_all, int64_t M, int64_t N, int64_t K, float alpha,
+                         const float *A, int64_t lda, const float *Bp, float beta, float *C,
+                         int64_t ldc)
+{
+#if VN_GEMM_X86
+    const vn__gemm_kernel *kr = native_kernel(vn__gemm_get_backend());
+    if (kr && M > 0 && N > 0)
+        native_sgemm(kr, native_path(kr, false, false, M_all, N), false, false, M, N, K, alpha,
+                     A, lda, NULL, 0, Bp, beta, C, ldc);
+#else
+    (void)M_all, (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)lda, (void)Bp;
+    (void)beta, (void)C, (void)ldc;
+#endif
 }
 
 typedef struct gemm_job {

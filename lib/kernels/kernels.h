@@ -91,6 +91,23 @@ void vn__sgemm_block(int64_t M_all, int64_t N_all, bool ta, bool tb, int64_t M, 
                      int64_t K, float alpha, const float *A, int64_t lda, const float *B,
                      int64_t ldb, float beta, float *C, int64_t ldc);
 
+/* A pre-packed op(B): a caller that can write op(B) (K x N, not
+ * transposed) straight in the native GEMM's packed layout saves the GEMM
+ * its packing pass (conv.c: im2col into panels). vn__gemm_prepack_layout
+ * says whether the backend in use computes a product of M_all rows and
+ * these N, K from such a layout, and gives the layout: K cut into blocks of
+ * *kc rows (the last shorter), block pc starting at float pc * Npad (Npad =
+ * N rounded up to *nr); in a block of kb rows, panel jp (the columns
+ * [jp, jp + nr), jp a multiple of nr) starts at jp * kb and holds
+ * element (k, jp + j) at k * nr + j, the columns past N zero.
+ * vn__sgemm_prepacked then computes rows (M of the M_all) of
+ * C = alpha * A * B + beta * C on the calling thread, A not transposed,
+ * with the values vn__sgemm gives. */
+bool vn__gemm_prepack_layout(int64_t M_all, int64_t N, int64_t K, int64_t *nr, int64_t *kc);
+void vn__sgemm_prepacked(int64_t M_all, int64_t M, int64_t N, int64_t K, float alpha,
+                         const float *A, int64_t lda, const float *Bp, float beta, float *C,
+                         int64_t ldc);
+
 /* How BLAS and the pool share the cores (for the benchmark that measures
  * the choice): 0 = the pool splits big GEMMs and BLAS runs on one thread
  * (the default); 1 = each GEMM is one BLAS call and BLAS threads it with
@@ -161,6 +178,18 @@ void vn__im2col(const vn__conv_geom *g, const float *x, float *col, int64_t ldc,
                 int64_t oh1);
 void vn__col2im(const vn__conv_geom *g, float *col, int64_t ldc, int64_t oh0, int64_t oh1,
                 float *x);
+/* im2col straight into the native GEMM's packed layout (see
+ * vn__gemm_prepack_layout, panels of 32 columns, K blocks of kc rows): the
+ * columns of cnt samples side by side (x the first of them), each the band
+ * of output rows [oh0, oh1). Only for what vn__im2col_packable accepts: a
+ * CPU with AVX-512, one group, stride 1, the output as wide as the input,
+ * and (several samples) at least 32 columns a sample. */
+bool vn__im2col_packable(const vn__conv_geom *g, int64_t cnt, int64_t oh0, int64_t oh1);
+/* For tests: on = false makes vn__im2col_packable refuse everything (the
+ * convolutions then im2col row-major and the GEMM packs); true restores. */
+bool vn__im2col_packed_enable(bool on);
+void vn__im2col_packed(const vn__conv_geom *g, const float *x, int64_t cnt, int64_t oh0,
+                       int64_t oh1, int64_t kc, float *out);
 /* The output columns ow in [0, ow_count) whose input column ow*s + off lies
  * in [0, w): [*lo, *hi) (empty when lo == hi). */
 void vn__conv_valid_cols(int64_t off, int s, int64_t w, int64_t ow_count, int64_t *lo,
