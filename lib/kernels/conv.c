@@ -24,11 +24,19 @@
  * / scatter copies. The forward's epilogue (bias, and relu when the graph
  * runtime fuses a following relu) runs on each block while it is in cache.
  *
+ * Packed columns. Where im2col is a copy (stride 1, output as wide as the
+ * input, one group: 3x3 "same", batched 1x1) and the GEMM runs on the
+ * task's thread, the forward writes its columns straight into the native
+ * GEMM's packed panels (im2col_packed.c, vn__sgemm_prepacked), skipping the
+ * GEMM's own packing pass over them.
+ *
  * Threads: the batch is cut into contiguous ranges of samples, one per pool
  * task; each task runs its own im2col and single-threaded GEMMs on its
  * samples, so the columns it writes stay in its core's cache. With fewer
- * samples than threads (batch 1 inference) the single task's GEMMs are
- * split over the pool instead (gemm.c). The weight gradient is summed into
+ * samples than threads (batch 1 inference) the forward cuts each sample
+ * into tasks instead (bands of output rows, or ranges of output channels:
+ * plan_split), and the backward passes split each GEMM over the pool
+ * (gemm.c). The weight gradient is summed into
  * a number of partial buffers fixed by the shape (not by the thread count)
  * that are then added in order, so results are the same on any number of
  * threads.
@@ -80,6 +88,7 @@ typedef struct conv_job {
     int64_t bands;       /* split forward: bands per sample */
     int64_t ranges;      /* split forward: ranges of output channels per band */
     int64_t kstep;       /* split forward: output channels per range */
+    int64_t per;         /* samples per task, whole GEMM blocks (0: n / ntasks each) */
     atomic_int failed;
 } conv_job;
 
@@ -191,6 +200,11 @@ static bool out_grad(const conv_job *j, const block *b, const float **A, int64_t
 
 static void sample_range(const conv_job *j, int t, int64_t *n0, int64_t *n1)
 {
+    if (j->per) {
+        *n0 = VN_MIN(j->g->n, (int64_t)t * j->per);
+        *n1 = VN_MIN(j->g->n, *n0 + j->per);
+        return;
+    }
     *n0 = j->g->n * t / j->ntasks;
     *n1 = j->g->n * (t + 1) / j->ntasks;
 }
@@ -409,11 +423,27 @@ static vn_status finish(const conv_job *j)
                      (long long)j->g->c, (long long)j->g->h, (long long)j->g->w);
 }
 
+/* Tasks per thread for the forward and input gradient: with one task per
+ * thread, a thread that starts late or runs slower (a shared machine)
+ * holds up the call; several smaller tasks, handed out as threads come
+ * free, even that out. Each task is still a run of whole GEMM blocks of
+ * contiguous samples. */
+#define TASKS_PER_THREAD 4
+
 static void run(conv_job *j, vn__task_fn fn)
 {
-    if (j->ntasks == 0)
+    const bool by_samples = j->ntasks == 0;
+    if (by_samples)
         j->ntasks = task_count(j->g);
     plan_blocks(j);
+    if (by_samples && j->ntasks > 1) {
+        /* the values do not depend on the cut: each block's GEMMs compute
+         * every element with the same full-K arithmetic */
+        const int64_t blocks = (j->g->n + j->chunk - 1) / j->chunk;
+        const int64_t tasks = VN_MIN(blocks, (int64_t)TASKS_PER_THREAD * j->ntasks);
+        j->per = (blocks + tasks - 1) / tasks * j->chunk;
+        j->ntasks = (int)((j->g->n + j->per - 1) / j->per);
+    }
     atomic_init(&j->failed, 0);
     if (j->ntasks == 1)
         fn(j, 0);   /* on this thread, leaving the pool to the GEMMs */
