@@ -667,6 +667,42 @@ static float *random_floats(size_t n, unsigned seed)
     return p;
 }
 
+/* One convolution's inputs (random, seeded) and two pairs of output
+ * buffers (y and relu(y)) to compare two ways of computing it. */
+typedef struct conv_case {
+    float *x, *w, *b, *y0, *r0, *y1, *r1;
+    size_t nx, nw, ny;
+} conv_case;
+
+static void conv_case_init(conv_case *c, const vn__conv_geom *g, unsigned seed)
+{
+    c->nx = (size_t)(g->n * g->c * g->h * g->w);
+    c->ny = (size_t)(g->n * g->k * g->oh * g->ow);
+    c->nw = (size_t)(g->k * (g->c / g->groups) * g->kh * g->kw);
+    c->x = random_floats(c->nx, seed);
+    c->w = random_floats(c->nw, seed + 50);
+    c->b = random_floats((size_t)g->k, seed + 90);
+    c->y0 = malloc(c->ny * sizeof(float));
+    c->r0 = malloc(c->ny * sizeof(float));
+    c->y1 = malloc(c->ny * sizeof(float));
+    c->r1 = malloc(c->ny * sizeof(float));
+    assert_non_null(c->y0);
+    assert_non_null(c->r0);
+    assert_non_null(c->y1);
+    assert_non_null(c->r1);
+}
+
+static void conv_case_free(conv_case *c)
+{
+    free(c->x);
+    free(c->w);
+    free(c->b);
+    free(c->y0);
+    free(c->r0);
+    free(c->y1);
+    free(c->r1);
+}
+
 /* vn__conv2d_forward_relu writes the convolution's output and relu of it,
  * bit for bit what vn__conv2d_forward then vn__act_forward give: batched
  * small images (gathered GEMMs), a sample wide enough for a GEMM of its
@@ -686,31 +722,21 @@ static void test_conv2d_forward_relu_matches_unfused(void **state)
     };
     for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
         const vn__conv_geom *g = &geoms[gi];
-        size_t nx = (size_t)(g->n * g->c * g->h * g->w), ny = (size_t)(g->n * g->k * g->oh * g->ow);
-        size_t nw = (size_t)(g->k * (g->c / g->groups) * g->kh * g->kw);
-        float *x = random_floats(nx, 1 + (unsigned)gi), *w = random_floats(nw, 50 + (unsigned)gi);
-        float *b = random_floats((size_t)g->k, 90 + (unsigned)gi);
-        float *y0 = malloc(ny * sizeof(float)), *r0 = malloc(ny * sizeof(float));
-        float *y1 = malloc(ny * sizeof(float)), *r1 = malloc(ny * sizeof(float));
+        conv_case c;
+        conv_case_init(&c, g, 1 + (unsigned)gi);
         for (int with_bias = 0; with_bias < 2; with_bias++) {
-            const float *bias = with_bias ? b : NULL;
-            assert_int_equal(vn__conv2d_forward(g, x, w, bias, y0), VN_OK);
-            vn__act_forward(VN__ACT_RELU, 0.0f, y0, r0, (int64_t)ny);
-            assert_int_equal(vn__conv2d_forward_relu(g, x, w, bias, y1, r1), VN_OK);
-            assert_memory_equal(y0, y1, ny * sizeof(float));
-            assert_memory_equal(r0, r1, ny * sizeof(float));
+            const float *bias = with_bias ? c.b : NULL;
+            assert_int_equal(vn__conv2d_forward(g, c.x, c.w, bias, c.y0), VN_OK);
+            vn__act_forward(VN__ACT_RELU, 0.0f, c.y0, c.r0, (int64_t)c.ny);
+            assert_int_equal(vn__conv2d_forward_relu(g, c.x, c.w, bias, c.y1, c.r1), VN_OK);
+            assert_memory_equal(c.y0, c.y1, c.ny * sizeof(float));
+            assert_memory_equal(c.r0, c.r1, c.ny * sizeof(float));
             size_t neg = 0;
-            for (size_t i = 0; i < ny; i++)
-                neg += y0[i] < 0.0f;
-            assert_true(neg > 0 && neg < ny); /* the relu had work to do */
+            for (size_t i = 0; i < c.ny; i++)
+                neg += c.y0[i] < 0.0f;
+            assert_true(neg > 0 && neg < c.ny); /* the relu had work to do */
         }
-        free(x);
-        free(w);
-        free(b);
-        free(y0);
-        free(r0);
-        free(y1);
-        free(r1);
+        conv_case_free(&c);
     }
 }
 
@@ -744,33 +770,24 @@ static void test_conv2d_split_forward_matches_one_thread(void **state)
     const int old = vn_get_num_threads(), counts[] = {2, 3, 4};
     for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
         const vn__conv_geom *g = &geoms[gi];
-        size_t nx = (size_t)(g->n * g->c * g->h * g->w), ny = (size_t)(g->n * g->k * g->oh * g->ow);
-        size_t nw = (size_t)(g->k * (g->c / g->groups) * g->kh * g->kw);
-        float *x = random_floats(nx, 7 + (unsigned)gi), *w = random_floats(nw, 70 + (unsigned)gi);
-        float *b = random_floats((size_t)g->k, 170 + (unsigned)gi);
-        float *y0 = malloc(ny * sizeof(float)), *r0 = malloc(ny * sizeof(float));
-        float *y1 = malloc(ny * sizeof(float)), *r1 = malloc(ny * sizeof(float));
+        conv_case c;
+        conv_case_init(&c, g, 7 + (unsigned)gi);
         assert_int_equal(vn_set_num_threads(1), VN_OK);
-        assert_int_equal(vn__conv2d_forward_relu(g, x, w, b, y0, r0), VN_OK);
+        assert_int_equal(vn__conv2d_forward_relu(g, c.x, c.w, c.b, c.y0, c.r0), VN_OK);
         for (size_t t = 0; t < sizeof counts / sizeof counts[0]; t++) {
             assert_int_equal(vn_set_num_threads(counts[t]), VN_OK);
-            memset(y1, 0xff, ny * sizeof(float));
-            memset(r1, 0xff, ny * sizeof(float));
-            assert_int_equal(vn__conv2d_forward_relu(g, x, w, b, y1, r1), VN_OK);
-            assert_memory_equal(y0, y1, ny * sizeof(float));
-            assert_memory_equal(r0, r1, ny * sizeof(float));
-            assert_int_equal(vn__conv2d_forward(g, x, w, NULL, y1), VN_OK);
-            for (size_t i = 0; i < ny; i++) /* no bias: y0 less the bias */
-                assert_float_equal(y1[i], y0[i] - b[(i / (size_t)(g->oh * g->ow)) % (size_t)g->k],
-                                   1e-4 * (1.0 + fabs(y0[i])));
+            memset(c.y1, 0xff, c.ny * sizeof(float));
+            memset(c.r1, 0xff, c.ny * sizeof(float));
+            assert_int_equal(vn__conv2d_forward_relu(g, c.x, c.w, c.b, c.y1, c.r1), VN_OK);
+            assert_memory_equal(c.y0, c.y1, c.ny * sizeof(float));
+            assert_memory_equal(c.r0, c.r1, c.ny * sizeof(float));
+            assert_int_equal(vn__conv2d_forward(g, c.x, c.w, NULL, c.y1), VN_OK);
+            for (size_t i = 0; i < c.ny; i++) /* no bias: y0 less the bias */
+                assert_float_equal(c.y1[i],
+                                   c.y0[i] - c.b[(i / (size_t)(g->oh * g->ow)) % (size_t)g->k],
+                                   1e-4 * (1.0 + fabs(c.y0[i])));
         }
-        free(x);
-        free(w);
-        free(b);
-        free(y0);
-        free(r0);
-        free(y1);
-        free(r1);
+        conv_case_free(&c);
     }
     assert_int_equal(vn_set_num_threads(old), VN_OK);
 }
@@ -803,43 +820,34 @@ static void test_conv2d_packed_columns_match_im2col(void **state)
     const int old = vn_get_num_threads();
     for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
         const vn__conv_geom *g = &geoms[gi];
-        size_t nx = (size_t)(g->n * g->c * g->h * g->w), ny = (size_t)(g->n * g->k * g->oh * g->ow);
-        size_t nw = (size_t)(g->k * g->c * g->kh * g->kw);
-        float *x = random_floats(nx, 3 + (unsigned)gi), *w = random_floats(nw, 30 + (unsigned)gi);
-        float *b = random_floats((size_t)g->k, 300 + (unsigned)gi);
-        float *y0 = malloc(ny * sizeof(float)), *r0 = malloc(ny * sizeof(float));
-        float *y1 = malloc(ny * sizeof(float)), *r1 = malloc(ny * sizeof(float));
+        conv_case c;
+        conv_case_init(&c, g, 3 + (unsigned)gi);
         for (int threads = 1; threads <= 2; threads++) {
             assert_int_equal(vn_set_num_threads(threads), VN_OK);
             assert_true(vn__im2col_packed_enable(false));
-            assert_int_equal(vn__conv2d_forward_relu(g, x, w, b, y0, r0), VN_OK);
+            assert_int_equal(vn__conv2d_forward_relu(g, c.x, c.w, c.b, c.y0, c.r0), VN_OK);
             assert_true(vn__im2col_packed_enable(true));
-            memset(y1, 0xff, ny * sizeof(float));
-            assert_int_equal(vn__conv2d_forward_relu(g, x, w, b, y1, r1), VN_OK);
-            assert_memory_equal(y0, y1, ny * sizeof(float));
-            assert_memory_equal(r0, r1, ny * sizeof(float));
+            memset(c.y1, 0xff, c.ny * sizeof(float));
+            assert_int_equal(vn__conv2d_forward_relu(g, c.x, c.w, c.b, c.y1, c.r1), VN_OK);
+            assert_memory_equal(c.y0, c.y1, c.ny * sizeof(float));
+            assert_memory_equal(c.r0, c.r1, c.ny * sizeof(float));
         }
         /* and the values are the convolution's: one output against a
          * written-down sum */
         const int64_t o = g->oh * g->ow - 1, kk = g->k - 1, s = g->n - 1;
-        double want = b[kk];
-        for (int64_t c = 0; c < g->c; c++)
+        double want = c.b[kk];
+        for (int64_t ch = 0; ch < g->c; ch++)
             for (int ki = 0; ki < g->kh; ki++)
                 for (int kj = 0; kj < g->kw; kj++) {
-                    int64_t ih = (o / g->ow) - g->ph + ki * g->dh, iw = (o % g->ow) - g->pw + kj * g->dw;
+                    int64_t ih = (o / g->ow) - g->ph + ki * g->dh;
+                    int64_t iw = (o % g->ow) - g->pw + kj * g->dw;
                     if (ih >= 0 && ih < g->h && iw >= 0 && iw < g->w)
-                        want += (double)w[((kk * g->c + c) * g->kh + ki) * g->kw + kj] *
-                                x[((s * g->c + c) * g->h + ih) * g->w + iw];
+                        want += (double)c.w[((kk * g->c + ch) * g->kh + ki) * g->kw + kj] *
+                                c.x[((s * g->c + ch) * g->h + ih) * g->w + iw];
                 }
-        assert_float_equal(y1[(size_t)((s * g->k + kk) * g->oh * g->ow + o)], want,
+        assert_float_equal(c.y1[(size_t)((s * g->k + kk) * g->oh * g->ow + o)], want,
                            1e-4 * (1.0 + fabs(want)));
-        free(x);
-        free(w);
-        free(b);
-        free(y0);
-        free(r0);
-        free(y1);
-        free(r1);
+        conv_case_free(&c);
     }
     assert_int_equal(vn_set_num_threads(old), VN_OK);
 }
