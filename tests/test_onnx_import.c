@@ -250,6 +250,33 @@ static void test_constant_spanning_the_batch_is_refused_in_batch_first_mode(void
     vn_tensor_destroy(y);
 }
 
+/* x.mean((2, 3)) with and without keepdim and with negative axes
+ * (ReduceMean) in a squeeze-excite block gives torch's output; the pooling
+ * becomes global_avg_pool (+ flatten). */
+static void test_spatial_mean_matches_torch(void **state)
+{
+    (void)state;
+    vn_model *m = import_ok("onnx/se_mean.onnx", NULL);
+    int pools = 0;
+    for (int i = 0; i < vn_model_node_count(m); i++)
+        pools += strcmp(vn_model_node_type(m, i), "global_avg_pool") == 0;
+    assert_int_equal(pools, 3);
+    run_and_compare(m, "onnx/se_mean_x.npy", "onnx/se_mean_y.npy");
+    vn_model_destroy(m);
+}
+
+/* A mean over the channel axis is refused, saying which means are mapped. */
+static void test_mean_over_channels_is_refused(void **state)
+{
+    (void)state;
+    vn_model *m = (vn_model *)1;
+    assert_int_equal(vn_model_import_onnx(data_path("onnx/mean_channels.onnx"), NULL, &m),
+                     VN_ERR_UNSUPPORTED);
+    assert_null(m);
+    assert_non_null(strstr(vn_last_error(), "'mean_c' (ReduceMean)"));
+    assert_non_null(strstr(vn_last_error(), "spatial ones (2, 3)"));
+}
+
 /* An operator the importer does not map: VN_ERR_UNSUPPORTED naming it and
  * its node. */
 static void test_unsupported_operator_is_named(void **state)
@@ -443,6 +470,8 @@ int main(void)
         cmocka_unit_test(test_symbolic_dims_need_input_shape),
         cmocka_unit_test(test_two_runtime_inputs_are_refused_by_name),
         cmocka_unit_test(test_constant_spanning_the_batch_is_refused_in_batch_first_mode),
+        cmocka_unit_test(test_spatial_mean_matches_torch),
+        cmocka_unit_test(test_mean_over_channels_is_refused),
         cmocka_unit_test(test_unsupported_operator_is_named),
         cmocka_unit_test(test_bad_files_are_format_errors_and_leak_nothing),
         cmocka_unit_test(test_bad_file_messages_give_the_reason),

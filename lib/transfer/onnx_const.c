@@ -350,7 +350,7 @@ static vn_status fold_reshape_to(imp *I, const cval *x, int nd, const int64_t *s
 }
 
 /* An axes list from the attribute (opset < 13) or input 1. */
-static vn_status get_axes(imp *I, int64_t *axes, int *na)
+vn_status vn__onnx_get_axes(imp *I, int64_t *axes, int *na)
 {
     *na = vn__onnx_attr_ints(I->nd, "axes", axes, VN_MAX_DIMS);
     if (*na > VN_MAX_DIMS)
@@ -373,7 +373,7 @@ vn_status vn__onnx_squeeze_shape(imp *I, bool unsq, const int64_t *in, int r, in
 {
     int64_t axes[VN_MAX_DIMS + 1];
     int na;
-    VN_TRY(get_axes(I, axes, &na));
+    VN_TRY(vn__onnx_get_axes(I, axes, &na));
     if (unsq) {
         if (na < 0)
             return BADF("no axes");

@@ -133,6 +133,9 @@ vn_status vn__onnx_cval_copy(const cval *s, cval *d, uint64_t max);
 double vn__onnx_cval_get(const cval *c, int64_t k);
 vn_status vn__onnx_tensor_to_cval(const Onnx__TensorProto *t, cval *c, uint64_t max,
                                   const char *what, int *dtype_out);
+/* The node's axes: attribute "axes" (opset < 13 for Squeeze, < 18 for the
+ * reductions) or integer constant input 1; *na = -1 when neither is there. */
+vn_status vn__onnx_get_axes(imp *I, int64_t *axes, int *na);
 vn_status vn__onnx_squeeze_shape(imp *I, bool unsq, const int64_t *in, int r, int64_t *out,
                                  int *ro);
 vn_status vn__onnx_reshape_target(imp *I, const cval *s, const int64_t *in, int r, int64_t *out,

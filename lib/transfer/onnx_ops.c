@@ -373,6 +373,38 @@ static vn_status op_global_avg(imp *I)
     return out_spatial(I, node);
 }
 
+/* ReduceMean over the two spatial axes of [N, C, H, W] (PyTorch's
+ * x.mean((2, 3)), which torchvision's MNASNet and many squeeze-excite
+ * blocks export): global_avg_pool, flattened to [N, C] when keepdims is 0.
+ * Means over other axes are refused. */
+static vn_status op_reduce_mean(imp *I)
+{
+    static const char *const known[] = {"axes", "keepdims", "noop_with_empty_axes", NULL};
+    val *x;
+    int64_t s[VN_MAX_DIMS], axes[VN_MAX_DIMS + 1];
+    int r, na;
+    VN_TRY(vn__onnx_check_attrs(I, known));
+    VN_TRY(run_in(I, &x, s, &r));
+    VN_TRY(need_nchw(I, r));
+    VN_TRY(vn__onnx_get_axes(I, axes, &na));
+    bool spatial[VN_MAX_DIMS] = {0};
+    for (int k = 0; k < na; k++) {
+        int a;
+        VN_TRY(vn__onnx_norm_axis(I, axes[k], r, &a));
+        spatial[a] = true;
+    }
+    if (na < 1 || spatial[0] || spatial[1] || !spatial[2] || !spatial[3])
+        return UNSUP("a mean over axes other than the spatial ones (2, 3) is not supported");
+    int node;
+    VN_TRY(
+        vn__onnx_emit(I, &node, "global_avg_pool", NULL, vn__onnx_node_name_of(I, x->node), " "));
+    if (vn__onnx_attr_i(I->nd, "keepdims", 1))
+        return vn__onnx_out_run(I, 0, node, 4);
+    int flat;
+    VN_TRY(vn__onnx_emit(I, &flat, "flatten", "flat", vn_model_node_name(I->m, node), " "));
+    return vn__onnx_out_run(I, 0, flat, 2);
+}
+
 static vn_status op_batchnorm(imp *I)
 {
     static const char *const known[] = {"epsilon", "momentum", "spatial", "training_mode", NULL};
@@ -1086,6 +1118,8 @@ vn_status vn__onnx_map_runtime(imp *I, const char *op)
         return op_pool(I, false);
     if (!strcmp(op, "GlobalAveragePool"))
         return op_global_avg(I);
+    if (!strcmp(op, "ReduceMean"))
+        return op_reduce_mean(I);
     if (!strcmp(op, "BatchNormalization"))
         return op_batchnorm(I);
     if (!strcmp(op, "Relu"))

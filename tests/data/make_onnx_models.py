@@ -24,6 +24,11 @@ tests/data/onnx/
                       VN_ONNX_BATCH_NONE and y bound to a constant).
   bind_x.npy, bind_y.npy, bind_out.npy
   dynamic_hw.onnx     Conv + GlobalAveragePool on [N, 2, H, W] (H, W symbolic)
+  se_mean.onnx        torch: conv -> relu -> squeeze-excite whose pooling is
+                      x.mean((2, 3)) (ReduceMean keepdims 0), minus
+                      x.mean((2, 3), keepdim=True), then x.mean((-1, -2)) ->
+                      linear; se_mean_x.npy, se_mean_y.npy (input [3, 3, 10, 9])
+  mean_channels.onnx  hand-built: ReduceMean over axis 1 (refused)
   unsupported.onnx    Relu -> Erf: the importer must name 'Erf'.
 
 tests/data/bad_onnx/ (each must be refused with VN_ERR_FORMAT)
@@ -285,4 +290,39 @@ for level in range(200):
 m = helper.make_model(inner, opset_imports=[helper.make_opsetid("", 13)])
 with open(os.path.join(BAD, "deep_nesting.onnx"), "wb") as f:
     f.write(m.SerializeToString())
+
+# ---- se_mean: squeeze-excite with x.mean((2, 3)) (ReduceMean) ----------------
+class SEMean(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.fc1 = torch.nn.Linear(8, 4)
+        self.fc2 = torch.nn.Linear(4, 8)
+        self.head = torch.nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))
+        s = torch.sigmoid(self.fc2(torch.relu(self.fc1(x.mean((2, 3))))))  # keepdims 0
+        x = x * s.view(s.size(0), -1, 1, 1)
+        x = x - x.mean((2, 3), keepdim=True)                                # keepdims 1
+        return self.head(x.mean((-1, -2)))                                  # negative axes
+
+
+torch.manual_seed(8)
+se = SEMean().eval()
+x = torch.randn(3, 3, 10, 9)
+with torch.no_grad():
+    y = se(x)
+torch.onnx.export(se, x, os.path.join(OUT, "se_mean.onnx"), opset_version=13,
+                  input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "N"}})
+np.save(os.path.join(OUT, "se_mean_x.npy"), x.numpy())
+np.save(os.path.join(OUT, "se_mean_y.npy"), y.numpy())
+
+# ReduceMean over the channel axis: refused, naming the reason
+node = helper.make_node("ReduceMean", ["x"], ["y"], name="mean_c", axes=[1], keepdims=1)
+g = helper.make_graph([node], "mean_c",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 3, 3])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 1, 3, 3])])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]),
+     os.path.join(OUT, "mean_channels.onnx"))
 print("written to", OUT, "and", BAD)

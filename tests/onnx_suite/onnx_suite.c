@@ -43,7 +43,7 @@ static const char *const g_supported[] = {
     "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool",
     "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
     "Gemm", "MatMul", "Add", "Mul", "Sub", "Div", "Concat", "Flatten", "Reshape", "Dropout",
-    "Identity", "Constant", "Cast", "Clip", "Pad", "Resize", "Upsample",
+    "Identity", "Constant", "Cast", "Clip", "Pad", "Resize", "Upsample", "ReduceMean",
     /* folded on constants (Shape also of a runtime tensor); Unsqueeze /
      * Squeeze of a runtime tensor are reshapes */
     "Unsqueeze", "Squeeze", "Gather", "Shape", NULL};
