@@ -1,6 +1,11 @@
 #!/bin/bash
-# test_onnx_backbones.sh VISIONNET SOURCE_DIR WORK_DIR - real backbones
-# through the ONNX importer (issue 7, item 6).
+# test_onnx_backbones.sh VISIONNET SOURCE_DIR WORK_DIR [architectures] -
+# real backbones through the ONNX importer (issue 7, item 6).
+#
+# With "architectures": tests/make_onnx_architectures.py's six other
+# torchvision networks (SqueezeNet, DenseNet, GoogLeNet, EfficientNet,
+# MNASNet, RegNet) on two random inputs instead, the same import / run /
+# compare for each, no torch2vn.py part.
 #
 # tests/make_onnx_backbones.py writes torchvision's resnet18 and
 # mobilenet_v2 (random weights, seed 0, random batch-norm statistics, eval
@@ -22,15 +27,26 @@ if ! "$PY" -c 'import torch, torchvision, onnx, skimage' 2>/dev/null; then
     echo "onnx_backbones: skipped, $PY lacks torch, torchvision, onnx or skimage"
     exit 77
 fi
+SET=${4:-backbones}
 mkdir -p "$W"
-if [ ! -f "$W/logits_mobilenet_v2.npy" ] || [ ! -f "$W/mobilenet_v2_bn.onnx" ] ||
-    [ "$SRC/tests/make_onnx_backbones.py" -nt "$W/logits_mobilenet_v2.npy" ]; then
-    "$PY" "$SRC/tests/make_onnx_backbones.py" "$W" 2>&1 | grep -v -i warning ||
-        true
+if [ "$SET" = architectures ]; then
+    GEN=$SRC/tests/make_onnx_architectures.py
+    if [ ! -f "$W/models.txt" ] || [ "$GEN" -nt "$W/models.txt" ]; then
+        "$PY" "$GEN" "$W" 2>&1 | grep -v -i warning || true
+    fi
+    MODELS=$(cat "$W/models.txt" 2>/dev/null)
+    [ -n "$MODELS" ] || { echo "FAIL: $GEN wrote no models.txt"; exit 1; }
+else
+    if [ ! -f "$W/logits_mobilenet_v2.npy" ] || [ ! -f "$W/mobilenet_v2_bn.onnx" ] ||
+        [ "$SRC/tests/make_onnx_backbones.py" -nt "$W/logits_mobilenet_v2.npy" ]; then
+        "$PY" "$SRC/tests/make_onnx_backbones.py" "$W" 2>&1 | grep -v -i warning ||
+            true
+    fi
+    MODELS="resnet18 resnet18_bn mobilenet_v2 mobilenet_v2_bn"
 fi
 fails=0
 passes=0
-for m in resnet18 resnet18_bn mobilenet_v2 mobilenet_v2_bn; do
+for m in $MODELS; do
     ref=$W/logits_${m%_bn}.npy
     t0=$(date +%s%N)
     if ! "$VN" import "$W/$m.onnx" -o "$W/$m.vnm" >"$W/$m.import.txt" 2>&1; then
@@ -66,7 +82,8 @@ done
 # tools/torch2vn.py on the same networks: the imported model's spec and its
 # tensors as a PyTorch state dict go back through torch2vn.py, whose shape
 # rules must accept them, and the converted model must give torch's logits.
-for m in resnet18_bn mobilenet_v2_bn; do
+[ "$SET" = architectures ] && T2V= || T2V="resnet18_bn mobilenet_v2_bn"
+for m in $T2V; do
     [ -f "$W/$m.vnm" ] || continue
     if "$PY" -c '
 import json, struct, sys
