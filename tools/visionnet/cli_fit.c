@@ -1,10 +1,13 @@
-/* cli_fit.c - the optimizer and the interruptible vn_fit of `visionnet
- * train` and `finetune` (see cli_fit.h). Uses only the public API. */
+/* cli_fit.c - the optimizer, the interruptible vn_fit, the test-set
+ * evaluation and the closing lines of `visionnet train` and `finetune` (see
+ * cli_fit.h). Uses only the public API. */
 #include "cli_fit.h"
 #include "cli_data.h"
 
+#include <math.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 static volatile sig_atomic_t g_interrupted;
 
@@ -62,4 +65,53 @@ vn_optimizer *cli_build_optimizer(const char *o, bool lr_set, double lr)
         return NULL;
     }
     return opt;
+}
+
+int cli_fit_evaluate(vn_model *model, const vn_dataset *test, cli_progress *prog,
+                     vn_metrics **metrics)
+{
+    vn_evaluate_options eo = VN_EVALUATE_OPTIONS_INIT;
+    eo.progress = cli_progress_update;
+    eo.user_data = prog;
+    vn_status s = vn_evaluate(model, test, &eo, metrics);
+    cli_progress_clear(prog);
+    if (s != VN_OK) {
+        cli_fail_data(s);
+        return 1;
+    }
+    return 0;
+}
+
+void cli_fit_report(const vn_metrics *metrics, const char *test_path, const char *out,
+                    double seconds)
+{
+    if (metrics)
+        printf("test accuracy: %.2f%% (%lld images of %s)\n", 100.0 * vn_metrics_accuracy(metrics),
+               (long long)vn_metrics_count(metrics), test_path);
+    printf("model saved to %s (%.1f s)\n", out, seconds);
+}
+
+void cli_fit_free_data(vn_dataset *all, vn_dataset *train, vn_dataset *val, vn_dataset *test)
+{
+    if (train != all)
+        vn_dataset_destroy(train);
+    vn_dataset_destroy(val);
+    vn_dataset_destroy(all);
+    vn_dataset_destroy(test);
+}
+
+double cli_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void cli_json_number(FILE *f, const char *key, double v)
+{
+    fprintf(f, "\"%s\": ", key);
+    if (isfinite(v))
+        fprintf(f, "%.6g", v);
+    else
+        fputs("null", f);
 }

@@ -1,7 +1,7 @@
 /*
  * cli_fit.h - what `visionnet train` and `finetune` share around vn_fit:
- * the optimizer from --optimizer / --lr, and running vn_fit so that Ctrl-C
- * stops it cleanly.
+ * the optimizer from --optimizer / --lr, running vn_fit so that Ctrl-C
+ * stops it cleanly, the test-set evaluation after it and the closing lines.
  */
 #ifndef VISIONNET_CLI_FIT_H
 #define VISIONNET_CLI_FIT_H
@@ -27,5 +27,26 @@ vn_optimizer *cli_build_optimizer(const char *optimizer, bool lr_set, double lr)
  */
 int cli_fit_run(vn_model *model, const vn_dataset *train, vn_fit_options *o,
                 vn_fit_result *result, const char *out_path, cli_progress *prog);
+
+/*
+ * vn_evaluate(model, test) with prog's progress line, cleared afterwards;
+ * *metrics gets the result. 0, or 1 after one line naming the error.
+ */
+int cli_fit_evaluate(vn_model *model, const vn_dataset *test, cli_progress *prog,
+                     vn_metrics **metrics);
+
+/* The closing lines of a fit: "test accuracy: ..." when metrics is not
+ * NULL, then "model saved to OUT (S s)". */
+void cli_fit_report(const vn_metrics *metrics, const char *test_path, const char *out,
+                    double seconds);
+
+/* Free the datasets of a fit (train may be all itself; any may be NULL). */
+void cli_fit_free_data(vn_dataset *all, vn_dataset *train, vn_dataset *val, vn_dataset *test);
+
+/* Monotonic seconds, for the times the commands print. */
+double cli_seconds(void);
+
+/* "key": v (%.6g), or "key": null when v is not finite, to f. */
+void cli_json_number(FILE *f, const char *key, double v);
 
 #endif

@@ -28,7 +28,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* The command table in main.c calls this. */
 int cmd_finetune(int argc, char **argv);
@@ -154,13 +153,6 @@ static bool parse_args(int argc, char **argv, finetune_args *a, int *status)
         return false;
     }
     return true;
-}
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static bool is_head_type(const char *type)
@@ -300,15 +292,6 @@ static int64_t count_params(vn_model *m, bool trainable_only)
     return total;
 }
 
-static void json_number(const char *key, double v)
-{
-    printf("\"%s\": ", key);
-    if (isfinite(v))
-        printf("%.6g", v);
-    else
-        fputs("null", stdout);
-}
-
 int cmd_finetune(int argc, char **argv)
 {
     finetune_args a;
@@ -385,22 +368,15 @@ int cmd_finetune(int argc, char **argv)
                 a.base, data_path, (long long)vn_dataset_size(train), k, head,
                 (long long)n_train, (long long)n_params,
                 a.freeze_until ? ", frozen up to " : "", a.freeze_until ? a.freeze_until : "");
-    const double t0 = seconds_now();
+    const double t0 = cli_seconds();
     if ((rc = cli_fit_run(model, train, &o, result, a.out, &prog)) != 0)
         goto done;
     rc = 1;
     if (test) {
-        vn_evaluate_options eo = VN_EVALUATE_OPTIONS_INIT;
-        eo.progress = cli_progress_update;
-        eo.user_data = &prog;
-        vn_status s = vn_evaluate(model, test, &eo, &metrics);
-        cli_progress_clear(&prog);
-        if (s != VN_OK) {
-            cli_fail_data(s);
+        if (cli_fit_evaluate(model, test, &prog, &metrics) != 0)
             goto done;
-        }
     }
-    const double seconds = seconds_now() - t0;
+    const double seconds = cli_seconds() - t0;
     vn_epoch_stats last = {.size = sizeof last};
     vn_fit_result_epoch(result, vn_fit_result_epochs(result) - 1, &last);
     if (a.json) {
@@ -424,25 +400,21 @@ int cmd_finetune(int argc, char **argv)
             fputs("null", stdout);
         printf(", \"classes\": %d, \"params\": %lld, \"trainable_params\": %lld, \"epochs\": %d, ",
                k, (long long)n_params, (long long)n_train, vn_fit_result_epochs(result));
-        json_number("train_loss", last.train_loss);
+        cli_json_number(stdout, "train_loss", last.train_loss);
         fputs(", ", stdout);
-        json_number("train_accuracy", last.train_accuracy);
+        cli_json_number(stdout, "train_accuracy", last.train_accuracy);
         fputs(", ", stdout);
-        json_number("val_accuracy", last.val_accuracy);
+        cli_json_number(stdout, "val_accuracy", last.val_accuracy);
         fputs(", ", stdout);
-        json_number("accuracy", metrics ? vn_metrics_accuracy(metrics) : NAN);
+        cli_json_number(stdout, "accuracy", metrics ? vn_metrics_accuracy(metrics) : NAN);
         printf(", \"n\": %lld, ", metrics ? (long long)vn_metrics_count(metrics) : 0LL);
-        json_number("seconds", seconds);
+        cli_json_number(stdout, "seconds", seconds);
         fputs("}\n", stdout);
     } else {
         if (val)
             printf("validation accuracy: %.2f%% (%lld images)\n", 100.0 * last.val_accuracy,
                    (long long)vn_dataset_size(val));
-        if (metrics)
-            printf("test accuracy: %.2f%% (%lld images of %s)\n",
-                   100.0 * vn_metrics_accuracy(metrics), (long long)vn_metrics_count(metrics),
-                   test_path);
-        printf("model saved to %s (%.1f s)\n", a.out, seconds);
+        cli_fit_report(metrics, test_path, a.out, seconds);
     }
     rc = 0;
 done:
@@ -450,10 +422,6 @@ done:
     vn_fit_result_destroy(result);
     vn_optimizer_destroy(opt);
     vn_model_destroy(model);
-    if (train != all)
-        vn_dataset_destroy(train);
-    vn_dataset_destroy(val);
-    vn_dataset_destroy(all);
-    vn_dataset_destroy(test);
+    cli_fit_free_data(all, train, val, test);
     return rc;
 }

@@ -34,7 +34,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* The command table in main.c calls this. */
 int cmd_train(int argc, char **argv);
@@ -291,11 +290,7 @@ static vn_model *build_model(const train_args *a, int k, bool print_only)
 
 static void json_number(FILE *f, const char *key, double v, bool comma)
 {
-    fprintf(f, "\"%s\": ", key);
-    if (isfinite(v))
-        fprintf(f, "%.6g", v);
-    else
-        fputs("null", f);
+    cli_json_number(f, key, v);
     if (comma)
         fputs(", ", f);
 }
@@ -333,13 +328,6 @@ static void print_json(const train_args *a, const char *data, const char *test,
         fputc('}', f);
     }
     fputs("]}\n", f);
-}
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int cmd_train(int argc, char **argv)
@@ -400,32 +388,21 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "training on %s: %lld images, %d classes%s%s\n", data_path,
                 (long long)vn_dataset_size(train), k, val ? ", validation " : "",
                 val ? "split" : "");
-    const double t0 = seconds_now();
+    const double t0 = cli_seconds();
     if ((rc = cli_fit_run(model, train, &o, result, a.out, &prog)) != 0)
         goto done;
     rc = 1;
     if (test) {
         if (!cli_data_match_model(test, model, test_path))
             goto done;
-        vn_evaluate_options eo = VN_EVALUATE_OPTIONS_INIT;
-        eo.progress = cli_progress_update;
-        eo.user_data = &prog;
-        vn_status s = vn_evaluate(model, test, &eo, &metrics);
-        cli_progress_clear(&prog);
-        if (s != VN_OK) {
-            cli_fail_data(s);
+        if (cli_fit_evaluate(model, test, &prog, &metrics) != 0)
             goto done;
-        }
     }
-    const double seconds = seconds_now() - t0;
+    const double seconds = cli_seconds() - t0;
     if (a.json) {
         print_json(&a, data_path, test ? test_path : NULL, result, metrics, seconds);
     } else {
-        if (metrics)
-            printf("test accuracy: %.2f%% (%lld images of %s)\n",
-                   100.0 * vn_metrics_accuracy(metrics), (long long)vn_metrics_count(metrics),
-                   test_path);
-        printf("model saved to %s (%.1f s)\n", a.out, seconds);
+        cli_fit_report(metrics, test_path, a.out, seconds);
     }
     rc = 0;
 done:
@@ -433,10 +410,6 @@ done:
     vn_fit_result_destroy(result);
     vn_optimizer_destroy(opt);
     vn_model_destroy(model);
-    if (train != all)
-        vn_dataset_destroy(train);
-    vn_dataset_destroy(val);
-    vn_dataset_destroy(all);
-    vn_dataset_destroy(test);
+    cli_fit_free_data(all, train, val, test);
     return rc;
 }
