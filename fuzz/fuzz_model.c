@@ -5,54 +5,13 @@
  *
  * A model file's spec decides how much memory the model takes before its
  * tensors can be checked against the file, so the library's allocator is
- * hooked to refuse allocations past FUZZ_MAX_BYTES in total: the fuzzer
- * then explores the out-of-memory paths instead of stopping at
- * libFuzzer's malloc limit. */
+ * bounded (fuzz_alloc.h): the fuzzer then explores the out-of-memory paths
+ * instead of stopping at libFuzzer's malloc limit. */
+#include "fuzz_alloc.h"
 #include "fuzz_common.h"
 #include "nn/model_file.h"
 
 #include <stdlib.h>
-
-#define FUZZ_MAX_BYTES ((size_t)64 << 20)
-
-/* Each block carries its size in a 16-byte prefix, so the total can be kept. */
-static size_t g_live;
-
-static void *fuzz_malloc(size_t n, void *u)
-{
-    (void)u;
-    if (n > FUZZ_MAX_BYTES || g_live + n > FUZZ_MAX_BYTES)
-        return NULL;
-    size_t *p = malloc(n + 16);
-    if (!p)
-        return NULL;
-    p[0] = n;
-    g_live += n;
-    return (char *)p + 16;
-}
-
-static void fuzz_free(void *ptr, void *u)
-{
-    (void)u;
-    if (!ptr)
-        return;
-    size_t *p = (size_t *)((char *)ptr - 16);
-    g_live -= p[0];
-    free(p);
-}
-
-static void *fuzz_realloc(void *ptr, size_t n, void *u)
-{
-    if (!ptr)
-        return fuzz_malloc(n, u);
-    size_t old = ((size_t *)((char *)ptr - 16))[0];
-    void *np = fuzz_malloc(n, u);
-    if (!np)
-        return NULL;
-    memcpy(np, ptr, old < n ? old : n);
-    fuzz_free(ptr, u);
-    return np;
-}
 
 static void check_round_trip(vn_model *m, vn_optimizer *o)
 {
@@ -86,11 +45,7 @@ static void check_round_trip(vn_model *m, vn_optimizer *o)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int hooked;
-    if (!hooked) {
-        vn_set_allocator(fuzz_malloc, fuzz_realloc, fuzz_free, NULL);
-        hooked = 1;
-    }
+    fuzz_limit_memory();
     vn_model *m = NULL;
     vn_optimizer *o = NULL;
     vn_clear_error();

@@ -4,54 +4,14 @@
  * and no model or gives a model that runs one inference forward on a zero
  * input (which may fail, e.g. out of memory, but must not crash) and saves.
  *
- * The library's allocator refuses allocations past FUZZ_MAX_BYTES in
- * total, as in fuzz_model.c, so the fuzzer explores the out-of-memory paths
- * instead of stopping at libFuzzer's malloc limit. */
+ * The library's allocator is bounded (fuzz_alloc.h), as for fuzz_model.c,
+ * so the fuzzer explores the out-of-memory paths. */
+#include "fuzz_alloc.h"
 #include "fuzz_common.h"
 #include "nn/model_file.h"
 #include <visionnet/transfer.h>
 
 #include <stdlib.h>
-
-#define FUZZ_MAX_BYTES ((size_t)64 << 20)
-
-static size_t g_live;
-
-static void *fuzz_malloc(size_t n, void *u)
-{
-    (void)u;
-    if (n > FUZZ_MAX_BYTES || g_live + n > FUZZ_MAX_BYTES)
-        return NULL;
-    size_t *p = malloc(n + 16);
-    if (!p)
-        return NULL;
-    p[0] = n;
-    g_live += n;
-    return (char *)p + 16;
-}
-
-static void fuzz_free(void *ptr, void *u)
-{
-    (void)u;
-    if (!ptr)
-        return;
-    size_t *p = (size_t *)((char *)ptr - 16);
-    g_live -= p[0];
-    free(p);
-}
-
-static void *fuzz_realloc(void *ptr, size_t n, void *u)
-{
-    if (!ptr)
-        return fuzz_malloc(n, u);
-    size_t old = ((size_t *)((char *)ptr - 16))[0];
-    void *np = fuzz_malloc(n, u);
-    if (!np)
-        return NULL;
-    memcpy(np, ptr, old < n ? old : n);
-    fuzz_free(ptr, u);
-    return np;
-}
 
 static void exercise(vn_model *m)
 {
@@ -75,11 +35,7 @@ static void exercise(vn_model *m)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int hooked;
-    if (!hooked) {
-        vn_set_allocator(fuzz_malloc, fuzz_realloc, fuzz_free, NULL);
-        hooked = 1;
-    }
+    fuzz_limit_memory();
     for (int batch = VN_ONNX_BATCH_FIRST; batch <= VN_ONNX_BATCH_NONE; batch++) {
         vn_onnx_options o = VN_ONNX_OPTIONS_INIT;
         o.batch = batch;

@@ -290,6 +290,43 @@ static void bwd_direct_range(void *arg, int64_t begin, int64_t end)
     }
 }
 
+/* The offsets into dy, a and b (off[0..2]) of index e over the plan dims
+ * dims[0..nd), dims[nd-1] varying fastest. */
+static inline void dims_offsets(const plan *p, const int *dims, int nd, int64_t e, int64_t off[3])
+{
+    off[0] = off[1] = off[2] = 0;
+    for (int q = nd - 1; q >= 0; q--) {
+        const int d = dims[q];
+        const int64_t i = e % p->n[d];
+        e /= p->n[d];
+        for (int o = 0; o < 3; o++)
+            off[o] += i * p->s[o][d];
+    }
+}
+
+/* base + the offsets of the multi-index idx over dims[0..nd). */
+static inline void add_offsets(const plan *p, const int *dims, int nd, const int64_t *idx,
+                               const int64_t base[3], int64_t off[3])
+{
+    for (int o = 0; o < 3; o++)
+        off[o] = base[o];
+    for (int q = 0; q < nd; q++)
+        for (int o = 0; o < 3; o++)
+            off[o] += idx[q] * p->s[o][dims[q]];
+}
+
+/* Advance the multi-index idx over dims[0..nd) (the last fastest); false
+ * once it has wrapped back to all zeros. */
+static inline bool next_index(const plan *p, const int *dims, int nd, int64_t *idx)
+{
+    for (int q = nd - 1; q >= 0; q--) {
+        if (++idx[q] < p->n[dims[q]])
+            return true;
+        idx[q] = 0;
+    }
+    return false;
+}
+
 /* The operand is broadcast: dx[e] = sum of term over the output elements
  * that read e, in double, the innermost broadcast dim as the inner loop. */
 static void bwd_reduce_range(void *arg, int64_t begin, int64_t end)
@@ -299,28 +336,15 @@ static void bwd_reduce_range(void *arg, int64_t begin, int64_t end)
     int last = j->red[j->nred - 1];
     int64_t rn = p->n[last], ry = p->s[0][last], ra = p->s[1][last], rb = p->s[2][last];
     for (int64_t e = begin; e < end; e++) {
-        int64_t oy = 0, oa = 0, ob = 0, r = e;
-        for (int q = j->nkept - 1; q >= 0; q--) {
-            int d = j->kept[q];
-            int64_t i = r % p->n[d];
-            r /= p->n[d];
-            oy += i * p->s[0][d];
-            oa += i * p->s[1][d];
-            ob += i * p->s[2][d];
-        }
-        int64_t idx[MAXD] = {0};
+        int64_t base[3], off[3], idx[MAXD] = {0};
+        dims_offsets(p, j->kept, j->nkept, e, base);
         double sum = 0.0;
-        for (;;) {
-            int64_t y0 = oy, a0 = oa, b0 = ob;
-            for (int q = 0; q < j->nred - 1; q++) {
-                int d = j->red[q];
-                y0 += idx[q] * p->s[0][d];
-                a0 += idx[q] * p->s[1][d];
-                b0 += idx[q] * p->s[2][d];
-            }
-            const float *dy = j->dy + y0;
-            const float *a = j->a ? j->a + a0 : NULL;
-            const float *b = j->b ? j->b + b0 : NULL;
+        do {
+            /* the reduced dims but the last, which the inner loop walks */
+            add_offsets(p, j->red, j->nred - 1, idx, base, off);
+            const float *dy = j->dy + off[0];
+            const float *a = j->a ? j->a + off[1] : NULL;
+            const float *b = j->b ? j->b + off[2] : NULL;
 #define AV a[t * ra]
 #define BV b[t * rb]
 #define ACCUM(E)                                                                   \
@@ -334,15 +358,7 @@ static void bwd_reduce_range(void *arg, int64_t begin, int64_t end)
 #undef ACCUM
 #undef AV
 #undef BV
-            int q = j->nred - 2;
-            for (; q >= 0; q--) {
-                if (++idx[q] < p->n[j->red[q]])
-                    break;
-                idx[q] = 0;
-            }
-            if (q < 0)
-                break;
-        }
+        } while (next_index(p, j->red, j->nred - 1, idx));
         j->dx[e] = (float)sum;
     }
 }
@@ -362,31 +378,20 @@ static void bwd_rows_range(void *arg, int64_t begin, int64_t end)
     const int64_t L = p->n[last], ly = p->s[0][last], la = p->s[1][last], lb = p->s[2][last];
     double acc[ROW_BLOCK];
     for (int64_t e = begin; e < end; e++) {
-        int64_t oy = 0, oa = 0, ob = 0, r = e;
-        for (int q = j->nkept - 2; q >= 0; q--) {
-            int d = j->kept[q];
-            int64_t i = r % p->n[d];
-            r /= p->n[d];
-            oy += i * p->s[0][d];
-            oa += i * p->s[1][d];
-            ob += i * p->s[2][d];
-        }
+        int64_t row[3];
+        /* the kept dims but the last (the row) */
+        dims_offsets(p, j->kept, j->nkept - 1, e, row);
         for (int64_t c0 = 0; c0 < L; c0 += ROW_BLOCK) {
             const int64_t len = VN_MIN(ROW_BLOCK, L - c0);
             for (int64_t t = 0; t < len; t++)
                 acc[t] = 0.0;
-            int64_t idx[MAXD] = {0};
-            for (;;) {
-                int64_t y0 = oy + c0 * ly, a0 = oa + c0 * la, b0 = ob + c0 * lb;
-                for (int q = 0; q < j->nred; q++) {
-                    int d = j->red[q];
-                    y0 += idx[q] * p->s[0][d];
-                    a0 += idx[q] * p->s[1][d];
-                    b0 += idx[q] * p->s[2][d];
-                }
-                const float *dy = j->dy + y0;
-                const float *a = j->a ? j->a + a0 : NULL;
-                const float *b = j->b ? j->b + b0 : NULL;
+            const int64_t base[3] = {row[0] + c0 * ly, row[1] + c0 * la, row[2] + c0 * lb};
+            int64_t off[3], idx[MAXD] = {0};
+            do {
+                add_offsets(p, j->red, j->nred, idx, base, off);
+                const float *dy = j->dy + off[0];
+                const float *a = j->a ? j->a + off[1] : NULL;
+                const float *b = j->b ? j->b + off[2] : NULL;
 #define AV a[t * la]
 #define BV b[t * lb]
 #define ACCROW(E)                                                                  \
@@ -400,15 +405,7 @@ static void bwd_rows_range(void *arg, int64_t begin, int64_t end)
 #undef ACCROW
 #undef AV
 #undef BV
-                int q = j->nred - 1;
-                for (; q >= 0; q--) {
-                    if (++idx[q] < p->n[j->red[q]])
-                        break;
-                    idx[q] = 0;
-                }
-                if (q < 0)
-                    break;
-            }
+            } while (next_index(p, j->red, j->nred, idx));
             for (int64_t t = 0; t < len; t++)
                 j->dx[e * L + c0 + t] = (float)acc[t];
         }
@@ -437,7 +434,7 @@ void vn__bcast_backward(vn__binop op, int which, int64_t n, int ny, const int64_
         vn__parallel_for(plan_count(p), 2.0, bwd_direct_range, &j);
         return;
     }
-    if (j.kept[j.nkept - 1] == p->k - 1 && j.nkept > 0) {
+    if (j.nkept > 0 && j.kept[j.nkept - 1] == p->k - 1) {
         int64_t L = p->n[p->k - 1];
         vn__parallel_for(kept_count / L, 2.0 * (double)(red_count * L), bwd_rows_range, &j);
         return;

@@ -179,6 +179,50 @@ static int packed_columns(const conv_job *j, const block *b, const float **Bp)
     return 1;
 }
 
+/* The block's columns: in the GEMM's packed layout when may_pack and this
+ * convolution allows it (*packed), else row-major (columns()). false when
+ * scratch memory ran out. */
+static bool block_columns(const conv_job *j, const block *b, bool may_pack, const float **B,
+                          int64_t *ldb, bool *packed)
+{
+    const int pk = may_pack ? packed_columns(j, b, B) : 0;
+    *packed = pk > 0;
+    *ldb = 0;
+    return pk > 0 || (pk == 0 && columns(j, b, B, ldb));
+}
+
+/* Output channels [k0, k1) of a forward block, C = W * columns, into C
+ * (row k at C + k * ldc): from packed columns on this thread; else one GEMM
+ * per group, on this thread when serial or split over the pool by
+ * vn__sgemm. A partial range (split_forward_task) is of one group. Each
+ * GEMM is computed as (a block of) the whole group's product, so the values
+ * do not depend on the range. */
+static void block_gemm(const conv_job *j, const block *b, bool packed, bool serial,
+                       const float *B, int64_t ldb, int64_t k0, int64_t k1, float *C,
+                       int64_t ldc)
+{
+    const vn__conv_geom *g = j->g;
+    const int64_t G = g->groups, kg = g->k / G, qg = col_rows(g) / G;
+    const int64_t N = b->cnt * b->cols;
+    if (packed) {
+        vn__sgemm_prepacked(g->k, k1 - k0, N, qg, 1.0f, j->w + k0 * qg, qg, B, 0.0f,
+                            C + k0 * ldc, ldc);
+    } else if (k1 - k0 < g->k) {
+        vn__sgemm_block(g->k, N, false, false, k1 - k0, N, qg, 1.0f, j->w + k0 * qg, qg, B, ldb,
+                        0.0f, C + k0 * ldc, ldc);
+    } else {
+        for (int64_t grp = 0; grp < G; grp++) {
+            const float *W = j->w + grp * kg * qg, *Bg = B + grp * qg * ldb;
+            float *Cg = C + grp * kg * ldc;
+            if (serial)
+                vn__sgemm_block(kg, N, false, false, kg, N, qg, 1.0f, W, qg, Bg, ldb, 0.0f, Cg,
+                                ldc);
+            else
+                vn__sgemm(false, false, kg, N, qg, 1.0f, W, qg, Bg, ldb, 0.0f, Cg, ldc);
+        }
+    }
+}
+
 /* The output gradient of a block as a [k, cnt*cols] matrix: in place for
  * one sample, gathered into scratch for several. */
 static bool out_grad(const conv_job *j, const block *b, const float **A, int64_t *lda)
@@ -288,14 +332,14 @@ static bool forward_block(conv_job *j, const block *b, void *state)
 {
     (void)state;
     const vn__conv_geom *g = j->g;
-    const int64_t P = plane_out(g), G = g->groups;
-    const int64_t kg = g->k / G, qg = col_rows(g) / G;
-    const float *B = NULL;
-    int64_t ldb = 0;
+    const int64_t P = plane_out(g);
+    const float *B;
+    int64_t ldb;
+    bool packed;
     /* packed columns only for GEMMs on this thread: with one task on
      * several threads, vn__sgemm splits each GEMM over the pool instead */
-    const int pk = j->ntasks > 1 || vn__num_threads() == 1 ? packed_columns(j, b, &B) : 0;
-    if (pk < 0 || (pk == 0 && !columns(j, b, &B, &ldb)))
+    const bool serial = j->ntasks > 1 || vn__num_threads() == 1;
+    if (!block_columns(j, b, serial, &B, &ldb, &packed))
         return false;
     float *y = j->y + b->n * g->k * P;
     float *C = y + b->r0 * g->ow;
@@ -305,12 +349,7 @@ static bool forward_block(conv_job *j, const block *b, void *state)
             return false;
         ldc = b->cnt * P;
     }
-    if (pk)
-        vn__sgemm_prepacked(g->k, g->k, b->cnt * b->cols, qg, 1.0f, j->w, qg, B, 0.0f, C, ldc);
-    else
-        for (int64_t grp = 0; grp < G; grp++)
-            vn__sgemm(false, false, kg, b->cnt * b->cols, qg, 1.0f, j->w + grp * kg * qg, qg,
-                      B + grp * qg * ldb, ldb, 0.0f, C + grp * kg * ldc, ldc);
+    block_gemm(j, b, packed, serial, B, ldb, 0, g->k, C, ldc);
     float *yr = j->yrelu ? j->yrelu + b->n * g->k * P : NULL;
     if (b->cnt > 1)
         scatter_bias_relu(C, g->k, P, b->cnt, j->bias, y, yr);
@@ -372,35 +411,22 @@ static void split_forward_task(void *arg, int t)
 {
     conv_job *j = arg;
     const vn__conv_geom *g = j->g;
-    const int64_t P = plane_out(g), G = g->groups;
-    const int64_t kg = g->k / G, qg = col_rows(g) / G;
+    const int64_t P = plane_out(g);
     const int64_t per = j->bands * j->ranges;
     block b = {.n = t / per, .cnt = 1};
     b.r0 = (t % per) / j->ranges * j->band;
     b.r1 = VN_MIN(g->oh, b.r0 + j->band);
     b.cols = (b.r1 - b.r0) * g->ow;
     const int64_t k0 = (t % j->ranges) * j->kstep, k1 = VN_MIN(g->k, k0 + j->kstep);
-    const float *B = NULL;
-    int64_t ldb = 0;
-    const int pk = packed_columns(j, &b, &B);
-    if (pk < 0 || (pk == 0 && !columns(j, &b, &B, &ldb))) {
+    const float *B;
+    int64_t ldb;
+    bool packed;
+    if (!block_columns(j, &b, true, &B, &ldb, &packed)) {
         atomic_store(&j->failed, 1);
         return;
     }
     const int64_t off = b.n * g->k * P + b.r0 * g->ow;
-    if (pk) {
-        /* one group (vn__im2col_packable): rows [k0, k1) */
-        vn__sgemm_prepacked(g->k, k1 - k0, b.cols, qg, 1.0f, j->w + k0 * qg, qg, B, 0.0f,
-                            j->y + off + k0 * P, P);
-    } else if (j->ranges > 1) {
-        /* one group: rows [k0, k1) of the product */
-        vn__sgemm_block(g->k, b.cols, false, false, k1 - k0, b.cols, qg, 1.0f, j->w + k0 * qg, qg,
-                        B, ldb, 0.0f, j->y + off + k0 * P, P);
-    } else {
-        for (int64_t grp = 0; grp < G; grp++)
-            vn__sgemm_block(kg, b.cols, false, false, kg, b.cols, qg, 1.0f, j->w + grp * kg * qg,
-                            qg, B + grp * qg * ldb, ldb, 0.0f, j->y + off + grp * kg * P, P);
-    }
+    block_gemm(j, &b, packed, true, B, ldb, k0, k1, j->y + off, P);
     if (j->bias || j->yrelu)
         bias_relu(j->y + off + k0 * P, j->yrelu ? j->yrelu + off + k0 * P : NULL, k1 - k0,
                   k1 - k0, P, b.cols, j->bias ? j->bias + k0 : NULL);

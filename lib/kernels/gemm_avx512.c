@@ -20,35 +20,6 @@
 #define MR 8
 #define NR 32
 
-/* dst[c * ldd + r] = src[r * lds + c] for r, c < 8. */
-ATTR static inline void avx512_tr8(const float *src, int64_t lds, float *dst, int64_t ldd)
-{
-    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds);
-    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
-    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
-    __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-    __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-    __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
-    __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(s0, s4, 0x20));
-    _mm256_storeu_ps(dst + ldd, _mm256_permute2f128_ps(s1, s5, 0x20));
-    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(s2, s6, 0x20));
-    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(s3, s7, 0x20));
-    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(s0, s4, 0x31));
-    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(s1, s5, 0x31));
-    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(s2, s6, 0x31));
-    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(s3, s7, 0x31));
-}
-
 VN__GEMM_DEFINE_PACKING(avx512, MR, NR, ATTR)
 
 #define ROW(i)                                                                                 \
@@ -154,42 +125,13 @@ ATTR static void avx512_direct(int64_t kc, const float *a, int64_t lda, const fl
     }
 }
 
-/* avx512_direct for the first w columns of the tile (all MR rows). */
-ATTR static void avx512_direct_edge(int64_t kc, const float *a, int64_t lda, const float *b,
-                                    float *c, int64_t ldc, float alpha, float beta, int64_t w)
+/* The first h rows and w columns of a tile of accumulators (tile, NR
+ * floats a row) into C with the full tile's store arithmetic (alpha * acc,
+ * or fma(beta, C, alpha * acc)) under column masks; C outside them is not
+ * touched. */
+ATTR static void store_tile(const float *tile, float *c, int64_t ldc, float alpha, float beta,
+                            int64_t h, int64_t w)
 {
-    if (w == NR) {
-        avx512_direct(kc, a, lda, b, c, ldc, alpha, beta);
-        return;
-    }
-    float tile[MR * NR] __attribute__((aligned(64)));
-    avx512_direct(kc, a, lda, b, tile, NR, 1.0f, 0.0f);
-    const __mmask16 m0 = w >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << w) - 1u);
-    const __mmask16 m1 = w >= 32 ? (__mmask16)0xffff
-                       : w <= 16 ? (__mmask16)0
-                                 : (__mmask16)((1u << (w - 16)) - 1u);
-    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-    for (int64_t i = 0; i < MR; i++) {
-        float *ci = c + i * ldc;
-        __m512 t0 = _mm512_mul_ps(va, _mm512_load_ps(tile + i * NR));
-        __m512 t1 = _mm512_mul_ps(va, _mm512_load_ps(tile + i * NR + 16));
-        if (beta != 0.0f) {
-            t0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, ci), t0);
-            t1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, ci + 16), t1);
-        }
-        _mm512_mask_storeu_ps(ci, m0, t0);
-        _mm512_mask_storeu_ps(ci + 16, m1, t1);
-    }
-}
-
-/* An edge tile (see vn__gemm_edge_fn): the full tile's accumulators into
- * a buffer (alpha 1, beta 0: acc exactly), then the same store arithmetic
- * as the full tile's under column masks. */
-ATTR static void avx512_edge(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                             float alpha, float beta, int64_t h, int64_t w)
-{
-    float tile[MR * NR] __attribute__((aligned(64)));
-    avx512_ukr(kc, a, b, tile, NR, 1.0f, 0.0f);
     const __mmask16 m0 = w >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << w) - 1u);
     const __mmask16 m1 = w >= 32 ? (__mmask16)0xffff
                        : w <= 16 ? (__mmask16)0
@@ -206,6 +148,30 @@ ATTR static void avx512_edge(int64_t kc, const float *a, const float *b, float *
         _mm512_mask_storeu_ps(ci, m0, t0);
         _mm512_mask_storeu_ps(ci + 16, m1, t1);
     }
+}
+
+/* avx512_direct for the first w columns of the tile (all MR rows). */
+ATTR static void avx512_direct_edge(int64_t kc, const float *a, int64_t lda, const float *b,
+                                    float *c, int64_t ldc, float alpha, float beta, int64_t w)
+{
+    if (w == NR) {
+        avx512_direct(kc, a, lda, b, c, ldc, alpha, beta);
+        return;
+    }
+    float tile[MR * NR] __attribute__((aligned(64)));
+    avx512_direct(kc, a, lda, b, tile, NR, 1.0f, 0.0f);
+    store_tile(tile, c, ldc, alpha, beta, MR, w);
+}
+
+/* An edge tile (see vn__gemm_edge_fn): the full tile's accumulators into
+ * a buffer (alpha 1, beta 0: acc exactly), then the same store arithmetic
+ * as the full tile's under column masks. */
+ATTR static void avx512_edge(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                             float alpha, float beta, int64_t h, int64_t w)
+{
+    float tile[MR * NR] __attribute__((aligned(64)));
+    avx512_ukr(kc, a, b, tile, NR, 1.0f, 0.0f);
+    store_tile(tile, c, ldc, alpha, beta, h, w);
 }
 
 /* An edge tile stored transposed (edge_t of vn__gemm_kernel): the tile

@@ -77,7 +77,8 @@ ATTR void vn__im2col_packed(const vn__conv_geom *g, const float *x, int64_t cnt,
     const int64_t ncs = (oh1 - oh0) * W, cols = cnt * ncs;
     const int64_t K = C * taps, npad = (cols + PANEL - 1) / PANEL * PANEL;
     int32_t oh[PANEL] __attribute__((aligned(64))), ow[PANEL] __attribute__((aligned(64)));
-    uint32_t rowm[MAX_TAPS_1D], colm[MAX_TAPS_1D];
+    uint32_t rowm[MAX_TAPS_1D], colm[MAX_TAPS_1D], ma[MAX_TAPS_1D * MAX_TAPS_1D],
+        mb[MAX_TAPS_1D * MAX_TAPS_1D];
     int64_t toff[MAX_TAPS_1D * MAX_TAPS_1D];
     for (int ki = 0; ki < kh; ki++)
         for (int kj = 0; kj < kw; kj++)
@@ -101,23 +102,32 @@ ATTR void vn__im2col_packed(const vn__conv_geom *g, const float *x, int64_t cnt,
             rowm[ki] = in_range(oh0v, oh1v, (int64_t)ki * g->dh - g->ph, 0, H);
         for (int kj = 0; kj < kw; kj++)
             colm[kj] = in_range(ow0v, ow1v, (int64_t)kj * g->dw - g->pw, 0, W);
+        /* each tap's lanes of sample a and of sample b, for every channel */
+        for (int t = 0; t < taps; t++) {
+            const uint32_t valid = rowm[t / kw] & colm[t % kw];
+            ma[t] = valid & lane_a;
+            mb[t] = valid & lane_b;
+        }
         /* lane j of sample a reads xa[j + off], of sample b xb[j + off] */
         const float *xa = x + sa * C * HW + pa;
         const float *xb = lane_b ? x + (sa + 1) * C * HW + oh0 * W - split : xa;
-        int64_t k = 0;
-        for (int64_t c = 0; c < C; c++) {
-            for (int t = 0; t < taps; t++, k++) {
-                const uint32_t valid = rowm[t / kw] & colm[t % kw];
-                const uint32_t ma = valid & lane_a, mb = valid & lane_b;
-                const int64_t off = c * HW + toff[t];
-                __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)ma, xa + off);
-                __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(ma >> 16), xa + off + 16);
-                if (mb) {
-                    v0 = _mm512_mask_loadu_ps(v0, (__mmask16)mb, xb + off);
-                    v1 = _mm512_mask_loadu_ps(v1, (__mmask16)(mb >> 16), xb + off + 16);
+        /* row k of this panel: K block [pc, pc + kb), then k - pc rows in */
+        int64_t pc = 0, kb = VN_MIN(kc, K);
+        float *o = out + j0 * kb;
+        for (int64_t c = 0, k = 0; c < C; c++) {
+            for (int t = 0; t < taps; t++, k++, o += PANEL) {
+                if (k == pc + kb) {
+                    pc = k;
+                    kb = VN_MIN(kc, K - pc);
+                    o = out + pc * npad + j0 * kb;
                 }
-                const int64_t pc = k / kc * kc, kb = VN_MIN(kc, K - pc);
-                float *o = out + pc * npad + j0 * kb + (k - pc) * PANEL;
+                const int64_t off = c * HW + toff[t];
+                __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)ma[t], xa + off);
+                __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(ma[t] >> 16), xa + off + 16);
+                if (mb[t]) {
+                    v0 = _mm512_mask_loadu_ps(v0, (__mmask16)mb[t], xb + off);
+                    v1 = _mm512_mask_loadu_ps(v1, (__mmask16)(mb[t] >> 16), xb + off + 16);
+                }
                 _mm512_store_ps(o, v0);
                 _mm512_store_ps(o + 16, v1);
             }

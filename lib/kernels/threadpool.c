@@ -102,29 +102,24 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Spin for up to g_spin_ns until the generation is no longer `seen` /
- * until pending is 0; true when it happened. */
-static bool spin_gen(const _Atomic uint64_t *v, uint64_t seen)
+/* What a thread spins for: a job after generation `seen` (a worker), or
+ * no participating worker still running (the caller). */
+static bool awaited(const pool *p, bool for_job, uint64_t seen)
 {
-    if (g_spin_ns == 0)
-        return false;
-    const int64_t deadline = now_ns() + g_spin_ns;
-    for (int i = 1;; i++) {
-        if (atomic_load_explicit(v, memory_order_acquire) != seen)
-            return true;
-        cpu_relax();
-        if (i % 32 == 0 && now_ns() > deadline)
-            return false;
-    }
+    if (for_job)
+        return atomic_load_explicit(&p->generation, memory_order_acquire) != seen;
+    return atomic_load_explicit(&p->pending, memory_order_acquire) == 0;
 }
 
-static bool spin_zero(const atomic_int *v)
+/* Spin for up to g_spin_ns until awaited(); true when it happened (false:
+ * go to sleep on the condition variable). */
+static bool spin(const pool *p, bool for_job, uint64_t seen)
 {
     if (g_spin_ns == 0)
         return false;
     const int64_t deadline = now_ns() + g_spin_ns;
     for (int i = 1;; i++) {
-        if (atomic_load_explicit(v, memory_order_acquire) == 0)
+        if (awaited(p, for_job, seen))
             return true;
         cpu_relax();
         if (i % 32 == 0 && now_ns() > deadline)
@@ -146,7 +141,7 @@ static void *worker_main(void *arg)
          * sat out one job from taking part in the next one twice. */
         if (atomic_load_explicit(&p->generation, memory_order_relaxed) == seen) {
             pthread_mutex_unlock(&p->lock);
-            bool woke = spin_gen(&p->generation, seen);
+            bool woke = spin(p, true, seen);
             pthread_mutex_lock(&p->lock);
             if (!woke)
                 while (atomic_load_explicit(&p->generation, memory_order_relaxed) == seen)
@@ -214,7 +209,7 @@ void vn__parallel_tasks(int ntasks, vn__task_fn fn, void *ctx)
 
     run_tasks(p);
 
-    spin_zero(&p->pending);
+    spin(p, false, 0);
     pthread_mutex_lock(&p->lock);
     while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0)
         pthread_cond_wait(&p->done, &p->lock);

@@ -590,13 +590,11 @@ VN_API vn_status vn_optimizer_step(vn_optimizer *opt)
         optim_param *p = &opt->params[i];
         if (!p->active)
             continue;
-        float *state[VN__OPTIM_MAX_STATE] = {0};
-        for (int s = 0; s < VN__OPTIM_MAX_STATE; s++)
-            state[s] = p->state[s] ? p->state[s]->data : NULL;
         p->step++;
         update_job j = {opt->algo, &opt->h, opt->h.lr * p->lr_mult, p->step, !p->has_state,
                         p->value->data, p->grad->data, {0}};
-        memcpy(j.state, state, sizeof state);
+        for (int s = 0; s < VN__OPTIM_MAX_STATE; s++)
+            j.state[s] = p->state[s] ? p->state[s]->data : NULL;
         /* element-wise: cut into ranges over the pool, the same values */
         vn__parallel_for((int64_t)p->value->numel, UPDATE_COST, update_range, &j);
         p->has_state = true;

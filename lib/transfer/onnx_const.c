@@ -564,6 +564,17 @@ static vn_status fold_shape(imp *I, const int64_t *shape, int r)
 }
 
 /* Broadcast shape of two shapes. */
+/* Advance the row-major multi-index idx over shape (rank r), wrapping to
+ * zeros after the last element: the walk of the folds below. */
+static void next_index(int64_t *idx, const int64_t *shape, int r)
+{
+    for (int d = r - 1; d >= 0; d--) {
+        if (++idx[d] < shape[d])
+            return;
+        idx[d] = 0;
+    }
+}
+
 static vn_status bcast_shape(imp *I, const int64_t *a, int ra, const int64_t *b, int rb, int64_t *o,
                              int *ro)
 {
@@ -632,11 +643,7 @@ static vn_status fold_binary(imp *I, int op, const cval *a, const cval *b)
             double x = vn__onnx_cval_get(a, ia), y = vn__onnx_cval_get(b, ib);
             c.f[k] = (float)(op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : x / y);
         }
-        for (int d = r - 1; d >= 0; d--) {
-            if (++idx[d] < shape[d])
-                break;
-            idx[d] = 0;
-        }
+        next_index(idx, shape, r);
     }
     return vn__onnx_out_const(I, 0, &c);
 }
@@ -753,11 +760,7 @@ static vn_status fold_slice(imp *I, const cval *x)
             c.i[k] = x->i[src];
         else
             c.f[k] = x->f[src];
-        for (int d = r - 1; d >= 0; d--) {
-            if (++idx[d] < shape[d])
-                break;
-            idx[d] = 0;
-        }
+        next_index(idx, shape, r);
     }
     return vn__onnx_out_const(I, 0, &c);
 }
@@ -800,11 +803,7 @@ static vn_status fold_transpose(imp *I, const cval *x)
             c.i[k] = x->i[src];
         else
             c.f[k] = x->f[src];
-        for (int d = r - 1; d >= 0; d--) {
-            if (++idx[d] < shape[d])
-                break;
-            idx[d] = 0;
-        }
+        next_index(idx, shape, r);
     }
     return vn__onnx_out_const(I, 0, &c);
 }

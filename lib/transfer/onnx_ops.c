@@ -173,52 +173,86 @@ static void pad_words(char *buf, size_t n, const int64_t p[4])
         snprintf(buf + k, n - (size_t)k, " pad_end=%lld,%lld", (long long)p[2], (long long)p[3]);
 }
 
+/* What Conv and ConvTranspose read alike: the runtime input ([N, C, L]
+ * lifted to 2-D by spatial_in), one output, the constant weight W (rank 4,
+ * or 3 when lifted) and the optional constant bias B, the group count and
+ * the kernel size from W's shape. x may point at x2. */
+typedef struct conv_args {
+    val *x, x2;
+    int64_t s[VN_MAX_DIMS];
+    int r;
+    cval *w, *b;
+    int64_t g, k[2];
+} conv_args;
+
+static vn_status conv_inputs(imp *I, const char *const *known, conv_args *c)
+{
+    c->b = NULL;
+    VN_TRY(vn__onnx_check_attrs(I, known));
+    VN_TRY(run_in(I, &c->x, c->s, &c->r));
+    VN_TRY(spatial_in(I, &c->x, c->s, &c->r, &c->x2));
+    VN_TRY(vn__onnx_one_output(I));
+    VN_TRY(vn__onnx_need_const(I, 1, "W", &c->w));
+    if (vn__onnx_in_val(I, 2))
+        VN_TRY(vn__onnx_need_const(I, 2, "B", &c->b));
+    if (c->w->ndim != (I->lift ? 3 : 4) || c->w->is_int)
+        return UNSUP("weight of rank %d (float rank %d expected)", c->w->ndim, I->lift ? 3 : 4);
+    c->g = vn__onnx_attr_i(I->nd, "group", 1);
+    if (c->g < 1 || c->g > (1 << 20))
+        return UNSUP("attribute group=%lld is not supported", (long long)c->g);
+    c->k[0] = I->lift ? 1 : c->w->shape[2];
+    c->k[1] = c->w->shape[I->lift ? 2 : 3];
+    return VN_OK;
+}
+
+/* kernel_shape (which must match W), strides and dilations. */
+static vn_status conv_window(imp *I, const conv_args *c, int64_t st[2], int64_t dl[2])
+{
+    int64_t ks[2] = {0, 0};
+    VN_TRY(pair_attr(I, "kernel_shape", c->k[0], 1, ks));
+    if (vn__onnx_attr(I->nd, "kernel_shape") && (ks[0] != c->k[0] || ks[1] != c->k[1]))
+        return BADF("kernel_shape does not match the weight");
+    VN_TRY(pair_attr(I, "strides", 1, 1, st));
+    return pair_attr(I, "dilations", 1, 1, dl);
+}
+
+/* The layer (conv2d or conv_transpose2d) of O output channels with the
+ * padding words pads, after checking B against O; W and B become its
+ * parameters. */
+static vn_status conv_emit(imp *I, const conv_args *c, const char *type, int64_t O,
+                           const int64_t st[2], const char *pads, const int64_t dl[2])
+{
+    if (c->b && (c->b->ndim != 1 || c->b->shape[0] != O))
+        return BADF("bias shape does not match %lld output channels", (long long)O);
+    int node;
+    VN_TRY(vn__onnx_emit(
+        I, &node, type, NULL, vn__onnx_node_name_of(I, c->x->node),
+        "out=%lld k=%lld,%lld stride=%lld,%lld %s dilation=%lld,%lld groups=%lld bias=%d",
+        (long long)O, (long long)c->k[0], (long long)c->k[1], (long long)st[0], (long long)st[1],
+        pads, (long long)dl[0], (long long)dl[1], (long long)c->g, c->b ? 1 : 0));
+    VN_TRY(vn__onnx_set_param(I, node, "weight", c->w->f, c->w->n));
+    if (c->b)
+        VN_TRY(vn__onnx_set_param(I, node, "bias", c->b->f, c->b->n));
+    return out_spatial(I, node);
+}
+
 static vn_status op_conv(imp *I)
 {
     static const char *const known[] = {"auto_pad", "dilations", "group", "kernel_shape",
                                         "pads",     "strides",   NULL};
-    val *x, x2;
-    int64_t s[VN_MAX_DIMS];
-    int r;
-    VN_TRY(vn__onnx_check_attrs(I, known));
-    VN_TRY(run_in(I, &x, s, &r));
-    VN_TRY(spatial_in(I, &x, s, &r, &x2));
-    VN_TRY(vn__onnx_one_output(I));
-    cval *w, *b = NULL;
-    VN_TRY(vn__onnx_need_const(I, 1, "W", &w));
-    if (vn__onnx_in_val(I, 2))
-        VN_TRY(vn__onnx_need_const(I, 2, "B", &b));
-    if (w->ndim != (I->lift ? 3 : 4) || w->is_int)
-        return UNSUP("weight of rank %d (float rank %d expected)", w->ndim, I->lift ? 3 : 4);
-    int64_t g = vn__onnx_attr_i(I->nd, "group", 1);
-    if (g < 1 || g > (1 << 20))
-        return UNSUP("attribute group=%lld is not supported", (long long)g);
-    int64_t O = w->shape[0], k[2] = {I->lift ? 1 : w->shape[2], w->shape[I->lift ? 2 : 3]}, st[2],
-            dl[2], ks[2], p[4];
-    if (g < 1 || O % g || w->shape[1] * g != s[1])
-        return BADF("weight shape does not fit %lld input channels in %lld groups", (long long)s[1],
-                    (long long)g);
-    VN_TRY(pair_attr(I, "kernel_shape", k[0], 1, ks));
-    if (vn__onnx_attr(I->nd, "kernel_shape") && (ks[0] != k[0] || ks[1] != k[1]))
-        return BADF("kernel_shape does not match the weight");
-    VN_TRY(pair_attr(I, "strides", 1, 1, st));
-    VN_TRY(pair_attr(I, "dilations", 1, 1, dl));
-    int64_t keff[2] = {(k[0] - 1) * dl[0] + 1, (k[1] - 1) * dl[1] + 1};
-    VN_TRY(window_pads(I, s + 2, keff, st, p));
-    if (b && (b->ndim != 1 || b->shape[0] != O))
-        return BADF("bias shape does not match %lld output channels", (long long)O);
+    conv_args c;
+    VN_TRY(conv_inputs(I, known, &c));
+    const int64_t O = c.w->shape[0];
+    if (O % c.g || c.w->shape[1] * c.g != c.s[1])
+        return BADF("weight shape does not fit %lld input channels in %lld groups",
+                    (long long)c.s[1], (long long)c.g);
+    int64_t st[2], dl[2], p[4];
+    VN_TRY(conv_window(I, &c, st, dl));
+    int64_t keff[2] = {(c.k[0] - 1) * dl[0] + 1, (c.k[1] - 1) * dl[1] + 1};
+    VN_TRY(window_pads(I, c.s + 2, keff, st, p));
     char pw[96];
     pad_words(pw, sizeof pw, p);
-    int node;
-    VN_TRY(vn__onnx_emit(
-        I, &node, "conv2d", NULL, vn__onnx_node_name_of(I, x->node),
-        "out=%lld k=%lld,%lld stride=%lld,%lld %s dilation=%lld,%lld groups=%lld bias=%d",
-        (long long)O, (long long)k[0], (long long)k[1], (long long)st[0], (long long)st[1], pw,
-        (long long)dl[0], (long long)dl[1], (long long)g, b ? 1 : 0));
-    VN_TRY(vn__onnx_set_param(I, node, "weight", w->f, w->n));
-    if (b)
-        VN_TRY(vn__onnx_set_param(I, node, "bias", b->f, b->n));
-    return out_spatial(I, node);
+    return conv_emit(I, &c, "conv2d", O, st, pw, dl);
 }
 
 static vn_status op_conv_transpose(imp *I)
@@ -226,31 +260,14 @@ static vn_status op_conv_transpose(imp *I)
     static const char *const known[] = {"auto_pad",     "dilations",      "group",
                                         "kernel_shape", "output_padding", "output_shape",
                                         "pads",         "strides",        NULL};
-    val *x, x2;
-    int64_t s[VN_MAX_DIMS];
-    int r;
-    VN_TRY(vn__onnx_check_attrs(I, known));
-    VN_TRY(run_in(I, &x, s, &r));
-    VN_TRY(spatial_in(I, &x, s, &r, &x2));
-    VN_TRY(vn__onnx_one_output(I));
-    cval *w, *b = NULL;
-    VN_TRY(vn__onnx_need_const(I, 1, "W", &w));
-    if (vn__onnx_in_val(I, 2))
-        VN_TRY(vn__onnx_need_const(I, 2, "B", &b));
-    if (w->ndim != (I->lift ? 3 : 4) || w->is_int)
-        return UNSUP("weight of rank %d (float rank %d expected)", w->ndim, I->lift ? 3 : 4);
-    int64_t g = vn__onnx_attr_i(I->nd, "group", 1);
-    if (g < 1 || g > (1 << 20))
-        return UNSUP("attribute group=%lld is not supported", (long long)g);
-    if (w->shape[0] != s[1] || s[1] % g)
+    conv_args c;
+    VN_TRY(conv_inputs(I, known, &c));
+    const int64_t *s = c.s, *k = c.k;
+    if (c.w->shape[0] != s[1] || s[1] % c.g)
         return BADF("weight shape does not fit %lld input channels", (long long)s[1]);
-    int64_t O = w->shape[1] * g, k[2] = {I->lift ? 1 : w->shape[2], w->shape[I->lift ? 2 : 3]},
-            st[2], dl[2], op[2], ks[2];
-    VN_TRY(pair_attr(I, "kernel_shape", k[0], 1, ks));
-    if (vn__onnx_attr(I->nd, "kernel_shape") && (ks[0] != k[0] || ks[1] != k[1]))
-        return BADF("kernel_shape does not match the weight");
-    VN_TRY(pair_attr(I, "strides", 1, 1, st));
-    VN_TRY(pair_attr(I, "dilations", 1, 1, dl));
+    const int64_t O = c.w->shape[1] * c.g;
+    int64_t st[2], dl[2], op[2];
+    VN_TRY(conv_window(I, &c, st, dl));
     VN_TRY(pair_attr(I, "output_padding", 0, 0, op));
     int64_t pb[2], pe[2];
     char buf[32];
@@ -301,18 +318,7 @@ static vn_status op_conv_transpose(imp *I)
     else
         snprintf(words, sizeof words, "pad=%lld,%lld output_pad=%lld,%lld", (long long)pb[0],
                  (long long)pb[1], (long long)opad[0], (long long)opad[1]);
-    if (b && (b->ndim != 1 || b->shape[0] != O))
-        return BADF("bias shape does not match %lld output channels", (long long)O);
-    int node;
-    VN_TRY(vn__onnx_emit(
-        I, &node, "conv_transpose2d", NULL, vn__onnx_node_name_of(I, x->node),
-        "out=%lld k=%lld,%lld stride=%lld,%lld %s dilation=%lld,%lld groups=%lld bias=%d",
-        (long long)O, (long long)k[0], (long long)k[1], (long long)st[0], (long long)st[1], words,
-        (long long)dl[0], (long long)dl[1], (long long)g, b ? 1 : 0));
-    VN_TRY(vn__onnx_set_param(I, node, "weight", w->f, w->n));
-    if (b)
-        VN_TRY(vn__onnx_set_param(I, node, "bias", b->f, b->n));
-    return out_spatial(I, node);
+    return conv_emit(I, &c, "conv_transpose2d", O, st, words, dl);
 }
 
 static vn_status op_pool(imp *I, bool max)
