@@ -18,6 +18,7 @@
 
 #include <visionnet.h>
 #include "kernels/kernels.h"
+#include "nn/model.h"
 
 /* ---- thread pool ------------------------------------------------------------- */
 
@@ -907,6 +908,175 @@ static void test_model_conv_relu_fusion_keeps_both_outputs(void **state)
     vn_model_destroy(m);
 }
 
+/* vn__conv2d_forward_relu_pool gives max_pool(relu(conv)) and the arg-max
+ * bit for bit as the three unfused passes do: a 28x28 sample alone per
+ * GEMM, 14x14 samples gathered several per GEMM, an odd 9x7 map whose
+ * last row and column no 2x2 window covers, and a 3x3 stride-2 padded
+ * window (the general pooling path); with and without bias or arg-max, on
+ * 1 and 2 threads. */
+static void test_conv2d_forward_relu_pool_matches_unfused(void **state)
+{
+    (void)state;
+    struct {
+        vn__conv_geom g;
+        int k, s, p;
+    } cases[] = {
+        {{.n = 5, .c = 1, .h = 28, .w = 28, .k = 8, .oh = 28, .ow = 28, .kh = 3, .kw = 3, .sh = 1,
+          .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1}, 2, 2, 0},
+        {{.n = 9, .c = 32, .h = 14, .w = 14, .k = 64, .oh = 14, .ow = 14, .kh = 3, .kw = 3,
+          .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1}, 2, 2, 0},
+        {{.n = 4, .c = 3, .h = 9, .w = 7, .k = 6, .oh = 9, .ow = 7, .kh = 3, .kw = 3, .sh = 1,
+          .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1}, 2, 2, 0},
+        {{.n = 3, .c = 4, .h = 10, .w = 10, .k = 5, .oh = 10, .ow = 10, .kh = 3, .kw = 3,
+          .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1}, 3, 2, 1},
+    };
+    const int old = vn_get_num_threads();
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const vn__conv_geom *g = &cases[ci].g;
+        const int k = cases[ci].k, s = cases[ci].s, p = cases[ci].p;
+        vn__pool_geom pg = {.n = g->n, .c = g->k, .h = g->oh, .w = g->ow,
+                            .oh = (g->oh + 2 * p - k) / s + 1, .ow = (g->ow + 2 * p - k) / s + 1,
+                            .kh = k, .kw = k, .sh = s, .sw = s, .ph = p, .pw = p, .dh = 1,
+                            .dw = 1, .ph_end = p, .pw_end = p};
+        const size_t nq = (size_t)(pg.n * pg.c * pg.oh * pg.ow);
+        conv_case c;
+        conv_case_init(&c, g, 21 + (unsigned)ci);
+        float *q0 = malloc(nq * sizeof(float)), *q1 = malloc(nq * sizeof(float));
+        int32_t *a0 = malloc(nq * sizeof(int32_t)), *a1 = malloc(nq * sizeof(int32_t));
+        assert_true(q0 && q1 && a0 && a1);
+        for (int threads = 1; threads <= 2; threads++)
+            for (int with_bias = 0; with_bias < 2; with_bias++) {
+                const float *bias = with_bias ? c.b : NULL;
+                assert_int_equal(vn_set_num_threads(threads), VN_OK);
+                assert_true(vn__conv2d_relu_pool_fusable(g));
+                assert_int_equal(vn__conv2d_forward_relu(g, c.x, c.w, bias, c.y0, c.r0), VN_OK);
+                vn__max_pool_forward(&pg, c.r0, q0, a0);
+                memset(q1, 0xff, nq * sizeof(float));
+                memset(a1, 0xff, nq * sizeof(int32_t));
+                assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q1, a1),
+                                 VN_OK);
+                assert_memory_equal(q0, q1, nq * sizeof(float));
+                assert_memory_equal(a0, a1, nq * sizeof(int32_t));
+                memset(q1, 0xff, nq * sizeof(float));
+                assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q1, NULL),
+                                 VN_OK);
+                assert_memory_equal(q0, q1, nq * sizeof(float));
+                size_t zero = 0;
+                for (size_t i = 0; i < nq; i++)
+                    zero += q0[i] == 0.0f;
+                assert_true(zero < nq); /* not all windows negative */
+            }
+        free(q0);
+        free(q1);
+        free(a0);
+        free(a1);
+        conv_case_free(&c);
+    }
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
+/* The fused conv -> relu -> pool forward needs whole output planes in
+ * every block: a large map the forward cuts into bands, a depthwise conv,
+ * and one sample on two threads (cut into tasks) are refused, with
+ * VN_ERR_INVALID_ARG from the forward itself; one sample on one thread is
+ * fused. */
+static void test_conv2d_relu_pool_fusable_needs_whole_planes(void **state)
+{
+    (void)state;
+    const vn__conv_geom banded = {.n = 2, .c = 16, .h = 120, .w = 120, .k = 4, .oh = 60,
+                                  .ow = 60, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .ph = 1,
+                                  .pw = 1, .dh = 1, .dw = 1, .groups = 1};
+    const vn__conv_geom depthwise = {.n = 4, .c = 4, .h = 8, .w = 8, .k = 4, .oh = 8, .ow = 8,
+                                     .kh = 3, .kw = 3, .sh = 1, .sw = 1, .ph = 1, .pw = 1,
+                                     .dh = 1, .dw = 1, .groups = 4};
+    const vn__conv_geom one = {.n = 1, .c = 1, .h = 28, .w = 28, .k = 32, .oh = 28, .ow = 28,
+                               .kh = 3, .kw = 3, .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1,
+                               .dw = 1, .groups = 1};
+    const int old = vn_get_num_threads();
+    assert_int_equal(vn_set_num_threads(2), VN_OK);
+    assert_false(vn__conv2d_relu_pool_fusable(&banded));
+    assert_false(vn__conv2d_relu_pool_fusable(&depthwise));
+    assert_false(vn__conv2d_relu_pool_fusable(&one));
+    vn__pool_geom pg = {.n = 1, .c = 32, .h = 28, .w = 28, .oh = 14, .ow = 14, .kh = 2, .kw = 2,
+                        .sh = 2, .sw = 2, .dh = 1, .dw = 1};
+    float x[28 * 28] = {0}, w[32 * 9] = {0}, q[32 * 14 * 14];
+    assert_int_equal(vn__conv2d_forward_relu_pool(&one, x, w, NULL, &pg, q, NULL),
+                     VN_ERR_INVALID_ARG);
+    assert_int_equal(vn_set_num_threads(1), VN_OK);
+    assert_true(vn__conv2d_relu_pool_fusable(&one));
+    assert_int_equal(vn__conv2d_forward_relu_pool(&one, x, w, NULL, &pg, q, NULL), VN_OK);
+    assert_true(q[0] == 0.0f && q[32 * 14 * 14 - 1] == 0.0f);
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
+/* A training step of a model with conv -> relu -> max_pool2d chains, run
+ * fused (the convolution and relu outputs never written), gives the bytes
+ * of the unfused run (forced by vn_model_keep_output on the convolution
+ * and relu nodes): the output, the input gradient and every parameter
+ * gradient; and vn_model_output still returns the skipped activations,
+ * computed when asked, equal to the unfused run's. */
+static void test_model_conv_relu_pool_fusion_matches_unfused_step(void **state)
+{
+    (void)state;
+    const char *spec = "input shape=1,28,28\n"
+                       "conv2d name=c1 out=8 k=3 pad=1\nrelu name=r1\nmax_pool2d name=p1 k=2\n"
+                       "conv2d name=c2 out=16 k=3 pad=1\nrelu name=r2\nmax_pool2d name=p2 k=2\n"
+                       "flatten\ndense name=d out=10\n";
+    vn_model *m = NULL;
+    assert_int_equal(vn_model_from_spec(spec, &m), VN_OK);
+    int64_t xs[4] = {6, 1, 28, 28}, ys[2] = {6, 10};
+    vn_tensor *x = NULL, *dy = NULL;
+    assert_int_equal(vn_tensor_create(VN_F32, 4, xs, &x), VN_OK);
+    assert_int_equal(vn_tensor_create(VN_F32, 2, ys, &dy), VN_OK);
+    float *px = random_floats(6 * 784, 31), *pd = random_floats(60, 32);
+    memcpy(vn_tensor_data(x), px, sizeof(float) * 6 * 784);
+    memcpy(vn_tensor_data(dy), pd, sizeof(float) * 60);
+    const char *kept[] = {"c1", "r1", "c2", "r2"};
+    const int np = vn_model_param_count(m);
+    float *ref[16] = {0};
+    size_t refn[16] = {0};
+    assert_true(np + 6 <= 16);
+    for (int fused = 0; fused < 2; fused++) {
+        for (int k = 0; k < 4; k++)
+            assert_int_equal(vn_model_keep_output(m, kept[k], !fused), VN_OK);
+        const vn_tensor *out = NULL, *dx = NULL;
+        vn_model_zero_grad(m);
+        assert_int_equal(vn_model_forward(m, x, VN_MODE_TRAINING, &out), VN_OK);
+        assert_int_equal(vn_model_backward(m, dy, &dx), VN_OK);
+        for (int k = 0; k < 4; k++) /* fused: neither output was written */
+            assert_int_equal(m->nodes[vn_model_node_find(m, kept[k])].stale, fused);
+        const vn_tensor *got[16];
+        int n = 0;
+        got[n++] = out;
+        got[n++] = dx;
+        for (int i = 0; i < np; i++) {
+            vn_tensor *value = NULL, *grad = NULL;
+            assert_int_equal(vn_model_param(m, i, NULL, &value, &grad, NULL), VN_OK);
+            got[n++] = grad;
+        }
+        for (int k = 0; k < 4; k++) /* asked after the backward */
+            assert_int_equal(vn_model_output(m, kept[k], &got[n++]), VN_OK);
+        for (int t = 0; t < n; t++) {
+            size_t bytes = vn_tensor_numel(got[t]) * sizeof(float);
+            if (!fused) {
+                ref[t] = malloc(bytes);
+                refn[t] = bytes;
+                memcpy(ref[t], vn_tensor_data_const(got[t]), bytes);
+            } else {
+                assert_int_equal(bytes, refn[t]);
+                assert_memory_equal(vn_tensor_data_const(got[t]), ref[t], bytes);
+            }
+        }
+    }
+    for (int t = 0; t < 16; t++)
+        free(ref[t]);
+    free(px);
+    free(pd);
+    vn_tensor_destroy(x);
+    vn_tensor_destroy(dy);
+    vn_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -930,6 +1100,9 @@ int main(void)
         cmocka_unit_test(test_conv2d_split_forward_matches_one_thread),
         cmocka_unit_test(test_conv2d_packed_columns_match_im2col),
         cmocka_unit_test(test_model_conv_relu_fusion_keeps_both_outputs),
+        cmocka_unit_test(test_conv2d_forward_relu_pool_matches_unfused),
+        cmocka_unit_test(test_conv2d_relu_pool_fusable_needs_whole_planes),
+        cmocka_unit_test(test_model_conv_relu_pool_fusion_matches_unfused_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

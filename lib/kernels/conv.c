@@ -81,6 +81,9 @@ typedef struct conv_job {
     const float *x, *w, *bias, *dy;
     float *y, *dx, *dw;
     float *yrelu;        /* forward: also relu(y) here (NULL: not wanted) */
+    const vn__pool_geom *pool; /* forward through relu and a max-pool: y unused */
+    float *pooled;       /* ... the pool's output */
+    int32_t *argmax;     /* ... and its arg-max (NULL: not wanted) */
     float *partials;     /* weight gradient: one [k, c/groups*kh*kw] block per task */
     int ntasks;
     int64_t chunk;       /* samples per GEMM (1 when the image is banded) */
@@ -328,6 +331,35 @@ VN_SIMD_CLONES static void scatter_bias_relu(const float *buf, int64_t rows, int
         }
 }
 
+/* The epilogue of a block of whole samples when a relu and a max-pool
+ * follow (vn__conv2d_forward_relu_pool): each plane of C ([k, ldc], sample
+ * s of the block at column s*P) gets its bias and relu in place, the same
+ * float operations as bias_relu, and is pooled into the pool's output
+ * while it is in cache. */
+VN_SIMD_CLONES static void bias_relu_inplace(float *restrict p, int64_t len, const float *bias)
+{
+    const float b = bias ? *bias : 0.0f;
+    for (int64_t i = 0; i < len; i++) {
+        float v = bias ? p[i] + b : p[i];
+        p[i] = v > 0.0f ? v : 0.0f;
+    }
+}
+
+static void relu_pool_block(const conv_job *j, const block *b, float *C, int64_t ldc)
+{
+    const vn__conv_geom *g = j->g;
+    const int64_t P = plane_out(g), Q = j->pool->oh * j->pool->ow;
+    vn__pool_geom pg = *j->pool;
+    pg.n = pg.c = 1;
+    for (int64_t s = 0; s < b->cnt; s++)
+        for (int64_t r = 0; r < g->k; r++) {
+            float *plane = C + r * ldc + s * P;
+            const int64_t at = ((b->n + s) * g->k + r) * Q;
+            bias_relu_inplace(plane, P, j->bias ? j->bias + r : NULL);
+            vn__max_pool_forward_serial(&pg, plane, j->pooled + at, j->argmax ? j->argmax + at : NULL);
+        }
+}
+
 static bool forward_block(conv_job *j, const block *b, void *state)
 {
     (void)state;
@@ -341,15 +373,19 @@ static bool forward_block(conv_job *j, const block *b, void *state)
     const bool serial = j->ntasks > 1 || vn__num_threads() == 1;
     if (!block_columns(j, b, serial, &B, &ldb, &packed))
         return false;
-    float *y = j->y + b->n * g->k * P;
-    float *C = y + b->r0 * g->ow;
+    float *y = j->pooled ? NULL : j->y + b->n * g->k * P;
+    float *C = y ? y + b->r0 * g->ow : NULL;
     int64_t ldc = P;
-    if (b->cnt > 1) {
+    if (b->cnt > 1 || j->pooled) {
         if (!(C = vn__scratch(VN__SCRATCH_GATHER, (size_t)(g->k * b->cnt * P))))
             return false;
         ldc = b->cnt * P;
     }
     block_gemm(j, b, packed, serial, B, ldb, 0, g->k, C, ldc);
+    if (j->pooled) {
+        relu_pool_block(j, b, C, ldc);
+        return true;
+    }
     float *yr = j->yrelu ? j->yrelu + b->n * g->k * P : NULL;
     if (b->cnt > 1)
         scatter_bias_relu(C, g->k, P, b->cnt, j->bias, y, yr);
@@ -507,6 +543,31 @@ vn_status vn__conv2d_forward(const vn__conv_geom *g, const float *x, const float
                              const float *bias, float *y)
 {
     return vn__conv2d_forward_relu(g, x, w, bias, y, NULL);
+}
+
+bool vn__conv2d_relu_pool_fusable(const vn__conv_geom *g)
+{
+    if (g->n == 0 || g->k == 0 || plane_out(g) == 0 || vn__conv_is_depthwise(g))
+        return false;
+    /* fewer samples than threads: the forward cuts samples into tasks */
+    if (g->n < vn__num_threads() && task_count(g) == g->n)
+        return false;
+    conv_job j = {.g = g};
+    plan_blocks(&j);
+    return j.band >= g->oh;   /* every block holds whole output planes */
+}
+
+vn_status vn__conv2d_forward_relu_pool(const vn__conv_geom *g, const float *x, const float *w,
+                                       const float *bias, const vn__pool_geom *pool,
+                                       float *pooled, int32_t *argmax)
+{
+    if (!vn__conv2d_relu_pool_fusable(g) || pool->h != g->oh || pool->w != g->ow)
+        return vn__error(VN_ERR_INVALID_ARG,
+                         "conv2d: no fused relu and max-pool for this geometry");
+    conv_job j = {.g = g, .x = x, .w = w, .bias = bias, .pool = pool, .pooled = pooled,
+                  .argmax = argmax};
+    run(&j, forward_task);
+    return finish(&j);
 }
 
 /* ---- input gradient ------------------------------------------------------ */

@@ -139,6 +139,8 @@ int vn__gemm_get_backend(void);
 
 /* ---- convolution (conv.c, im2col.c, depthwise.c) ----------------------- */
 
+typedef struct vn__pool_geom vn__pool_geom; /* pooling, below */
+
 /* Geometry of a 2-D convolution (cross-correlation) of an [n, c, h, w] input
  * with a [k, c/groups, kh, kw] weight into an [n, k, oh, ow] output. ph / pw
  * pad the top / left; the padding at the bottom / right is whatever oh / ow
@@ -161,6 +163,20 @@ vn_status vn__conv2d_forward(const vn__conv_geom *g, const float *x, const float
  * block of y is still in cache; yrelu must not overlap x or y. */
 vn_status vn__conv2d_forward_relu(const vn__conv_geom *g, const float *x, const float *w,
                                   const float *bias, float *y, float *yrelu);
+/* Whether vn__conv2d_forward_relu_pool can run this convolution: every
+ * block of its plan holds whole output planes (not a large image cut into
+ * bands, nor fewer samples than threads, whose forward cuts each sample
+ * into tasks), and it is not depthwise. */
+bool vn__conv2d_relu_pool_fusable(const vn__conv_geom *g);
+/* pooled = max_pool(relu(conv(x, w) + bias)) with the pool's arg-max (when
+ * argmax is not NULL), pool being the max-pool's geometry (any window)
+ * over the [n, k, oh, ow] convolution output, which is never written: each
+ * block's planes are biased, relu'd and pooled while in cache. Bit for bit
+ * vn__conv2d_forward_relu followed by vn__max_pool_forward. Refused
+ * (VN_ERR_INVALID_ARG) unless vn__conv2d_relu_pool_fusable(g). */
+vn_status vn__conv2d_forward_relu_pool(const vn__conv_geom *g, const float *x, const float *w,
+                                       const float *bias, const vn__pool_geom *pool,
+                                       float *pooled, int32_t *argmax);
 /* dx = d(sum(y*dy))/dx (overwritten): the adjoint of the convolution, which
  * is also conv_transpose2d's forward. */
 vn_status vn__conv2d_backward_data(const vn__conv_geom *g, const float *dy, const float *w,
@@ -290,16 +306,20 @@ void vn__bcast_matmul_backward(int64_t n, int nyb, const int64_t *yb, int nab, c
 
 /* ---- pooling (pooling.c) ----------------------------------------------- */
 
-typedef struct vn__pool_geom {
+struct vn__pool_geom {
     int64_t n, c, h, w, oh, ow;
     int kh, kw, sh, sw, ph, pw, dh, dw;
     int ph_end, pw_end;       /* bottom / right padding (the avg divisor's clip) */
     bool count_include_pad;   /* avg pool divisor */
-} vn__pool_geom;
+};
 /* Max pool; padding is -inf. When argmax is not NULL it receives, per
  * output, the index (h*w + col within the plane) of the maximum (the first
  * in row-major order on ties). */
 void vn__max_pool_forward(const vn__pool_geom *g, const float *x, float *y, int32_t *argmax);
+/* The same on the calling thread (for a caller that is itself one task of
+ * a parallel call: the fused convolution's epilogue). */
+void vn__max_pool_forward_serial(const vn__pool_geom *g, const float *x, float *y,
+                                 int32_t *argmax);
 /* For tests: on = false makes the 2x2 stride-2 max-pool take its portable
  * loop instead of the AVX-512 one; on = true restores the CPU's choice.
  * Returns whether the requested path is the one now in use. */

@@ -415,6 +415,13 @@ void vn__max_pool_forward(const vn__pool_geom *g, const float *x, float *y, int3
     vn__parallel_for(g->n * g->c, window_cost(g), max_forward_planes, &j);
 }
 
+void vn__max_pool_forward_serial(const vn__pool_geom *g, const float *x, float *y,
+                                 int32_t *argmax)
+{
+    pool_job j = {.g = g, .x = x, .y = y, .argmax = argmax};
+    max_forward_planes(&j, 0, g->n * g->c);
+}
+
 VN_SIMD_CLONES static void max_backward_planes(void *arg, int64_t begin, int64_t end)
 {
     const pool_job *j = arg;

@@ -28,6 +28,7 @@ typedef struct vn__node {
     vn_tensor *grad;        /* dL/d(output) during backward (owned) */
     bool grad_set;          /* grad holds this backward's value */
     bool need_grad;         /* this backward needs dL/d(output) */
+    bool stale;             /* act not written: fused into a max-pool (model_run.c) */
 } vn__node;
 
 typedef struct vn__model_param {

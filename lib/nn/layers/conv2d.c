@@ -86,6 +86,31 @@ vn_status vn__conv2d_forward_relu_layer(vn__layer *l, const vn_tensor *x, vn_ten
     return s == VN_OK ? s : vn__error_prefix(s, l->who);
 }
 
+bool vn__conv2d_relu_pool_fusable_layer(const vn__layer *l, const vn_tensor *x,
+                                        const vn_tensor *out)
+{
+    if (l->ops->forward != conv_forward || x->dtype != VN_F32 || x->ndim != 4 ||
+        out->ndim != 4)
+        return false;
+    vn__conv_geom g = geometry((const conv2d *)l, x, out);
+    return vn__conv2d_relu_pool_fusable(&g);
+}
+
+vn_status vn__conv2d_forward_relu_pool_layer(vn__layer *l, vn__layer *pool, const vn__run *run,
+                                             const vn_tensor *x, const vn_tensor *out,
+                                             vn_tensor *pooled)
+{
+    const conv2d *c = (const conv2d *)l;
+    vn__conv_geom g = geometry(c, x, out);
+    vn__pool_geom pg;
+    int32_t *argmax;
+    VN_TRY(vn__max_pool2d_prepare(pool, run, out, pooled, &pg, &argmax));
+    vn_status s = vn__conv2d_forward_relu_pool(&g, vn__cf32(x), vn__cf32(l->params[0].value),
+                                               c->a.bias ? vn__cf32(l->params[1].value) : NULL,
+                                               &pg, vn__f32(pooled), argmax);
+    return s == VN_OK ? s : vn__error_prefix(s, l->who);
+}
+
 static vn_status conv_backward(vn__layer *l, const vn__run *run, int nin,
                                const vn_tensor *const *in, const vn_tensor *out,
                                const vn_tensor *dout, vn_tensor *const *din, bool param_grads)

@@ -14,6 +14,17 @@ vn_status vn__conv2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__laye
 bool vn__layer_is_conv2d(const vn__layer *l);
 vn_status vn__conv2d_forward_relu_layer(vn__layer *l, const vn_tensor *x, vn_tensor *out,
                                         vn_tensor *relu_out);
+/* For model_run.c's conv2d -> relu -> max_pool2d fusion: whether the
+ * convolution of x into out (shapes only) can run fused with a relu and
+ * the max-pool `pool` over its output, and that forward: pooled =
+ * pool(relu(conv(x))), with the pool's arg-max recorded when run->training
+ * (run is the pool node's), out and the relu's output left unwritten. Bit
+ * for bit the three layers' forwards. */
+bool vn__conv2d_relu_pool_fusable_layer(const vn__layer *l, const vn_tensor *x,
+                                        const vn_tensor *out);
+vn_status vn__conv2d_forward_relu_pool_layer(vn__layer *l, vn__layer *pool, const vn__run *run,
+                                             const vn_tensor *x, const vn_tensor *out,
+                                             vn_tensor *pooled);
 vn_status vn__conv_transpose2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
 vn_status vn__max_pool2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
 /* For model_run.c's relu -> max_pool2d backward fusion: whether l is a
@@ -24,6 +35,11 @@ bool vn__layer_is_max_pool2d(const vn__layer *l);
 vn_status vn__max_pool2d_relu_backward_layer(vn__layer *l, const vn_tensor *in,
                                              const vn_tensor *out, const vn_tensor *dout,
                                              vn_tensor *din);
+/* The geometry of max_pool2d l from in to out (shapes only), and where a
+ * training forward (run->training) records its arg-max (*argmax, NULL in
+ * inference), grown to out's shape. */
+vn_status vn__max_pool2d_prepare(vn__layer *l, const vn__run *run, const vn_tensor *in,
+                                 const vn_tensor *out, vn__pool_geom *g, int32_t **argmax);
 vn_status vn__avg_pool2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
 vn_status vn__adaptive_avg_pool2d_create(vn__attrs *a, int nin, const vn__shape *in,
                                          vn__layer **out);

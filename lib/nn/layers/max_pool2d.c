@@ -24,20 +24,28 @@ static vn_status mp_shape(const vn__layer *l, int nin, const vn__shape *in, vn__
     return vn__layer_window_shape(l->who, nin, in, &p->win, out);
 }
 
-static vn_status mp_forward(vn__layer *l, const vn__run *run, int nin, const vn_tensor *const *in,
-                            vn_tensor *out)
+vn_status vn__max_pool2d_prepare(vn__layer *l, const vn__run *run, const vn_tensor *in,
+                                 const vn_tensor *out, vn__pool_geom *g, int32_t **argmax)
 {
-    (void)nin;
     max_pool *p = (max_pool *)l;
-    vn__pool_geom g;
-    vn__layer_pool_geom(&g, in[0], out, &p->win);
-    int32_t *am = NULL;
+    vn__layer_pool_geom(g, in, out, &p->win);
+    *argmax = NULL;
     if (run->training) {
         vn_status s = vn__tensor_ensure(&p->argmax, VN_I32, out->ndim, out->shape);
         if (s != VN_OK)
             return vn__error_prefix(s, l->who);
-        am = p->argmax->data;
+        *argmax = p->argmax->data;
     }
+    return VN_OK;
+}
+
+static vn_status mp_forward(vn__layer *l, const vn__run *run, int nin, const vn_tensor *const *in,
+                            vn_tensor *out)
+{
+    (void)nin;
+    vn__pool_geom g;
+    int32_t *am;
+    VN_TRY(vn__max_pool2d_prepare(l, run, in[0], out, &g, &am));
     vn__max_pool_forward(&g, vn__cf32(in[0]), vn__f32(out), am);
     return VN_OK;
 }
