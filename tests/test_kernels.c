@@ -1077,6 +1077,224 @@ static void test_model_conv_relu_pool_fusion_matches_unfused_step(void **state)
     vn_model_destroy(m);
 }
 
+/* The weight and bias gradients of conv -> relu -> 2x2 max-pool taken
+ * straight from the pool's gradient and arg-max agree with the dense path
+ * (pool-relu backward, weight-gradient GEMM, bias sum) and with sums in
+ * double from the definition: a 28x28 single-channel map, three channels
+ * on an odd 9x11 map (the last row and column in no window), and a 40-wide
+ * map (two blocks of 16 windows, the second partial). They add to what
+ * the gradients held, and give the same bytes on 1 and 2 threads and with
+ * the portable loop. */
+static void test_conv_relu_pool_weight_grad_matches_dense(void **state)
+{
+    (void)state;
+    const vn__conv_geom geoms[] = {
+        {.n = 5, .c = 1, .h = 28, .w = 28, .k = 32, .oh = 28, .ow = 28, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 3, .c = 3, .h = 9, .w = 11, .k = 7, .oh = 9, .ow = 11, .kh = 3, .kw = 3, .sh = 1,
+         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 2, .c = 2, .h = 6, .w = 40, .k = 5, .oh = 6, .ow = 40, .kh = 3, .kw = 3, .sh = 1,
+         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+    };
+    const int old = vn_get_num_threads();
+    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
+        const vn__conv_geom *g = &geoms[gi];
+        vn__pool_geom pg = {.n = g->n, .c = g->k, .h = g->oh, .w = g->ow, .oh = g->oh / 2,
+                            .ow = g->ow / 2, .kh = 2, .kw = 2, .sh = 2, .sw = 2, .dh = 1,
+                            .dw = 1};
+        const size_t nq = (size_t)(pg.n * pg.c * pg.oh * pg.ow), nw = (size_t)(g->k * g->c * 9);
+        conv_case c;
+        conv_case_init(&c, g, 41 + (unsigned)gi);
+        float *q = malloc(nq * sizeof(float)), *dq = random_floats(nq, 61 + (unsigned)gi);
+        int32_t *am = malloc(nq * sizeof(int32_t));
+        float *dw0 = calloc(nw, sizeof(float)), *db0 = calloc((size_t)g->k, sizeof(float));
+        float *dw1 = malloc(nw * sizeof(float)), *db1 = malloc((size_t)g->k * sizeof(float));
+        float *dw2 = malloc(nw * sizeof(float)), *db2 = malloc((size_t)g->k * sizeof(float));
+        assert_true(q && dq && am && dw0 && db0 && dw1 && db1 && dw2 && db2);
+        assert_true(vn__conv_relu_pool_grad_fusable(g, &pg));
+        assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, c.b, &pg, q, am), VN_OK);
+        /* dense: c.y1 is the convolution's output gradient */
+        vn__max_pool_relu_backward(&pg, dq, am, q, c.y1);
+        assert_int_equal(vn__conv2d_backward_weight(g, c.x, c.y1, dw0), VN_OK);
+        vn__sum_outer_inner(c.y1, g->n, g->k, g->oh * g->ow, db0);
+        for (int variant = 0; variant < 3; variant++) {
+            float *dw = variant ? dw2 : dw1, *db = variant ? db2 : db1;
+            for (size_t i = 0; i < nw; i++)
+                dw[i] = 1.0f;
+            for (int64_t k = 0; k < g->k; k++)
+                db[k] = 1.0f;
+            assert_int_equal(vn_set_num_threads(variant == 1 ? 2 : 1), VN_OK);
+            if (variant == 2)
+                assert_true(vn__conv_relu_pool_grad_use_simd(false));
+            assert_int_equal(vn__conv2d_relu_pool_backward_weight(g, &pg, c.x, dq, am, q, dw, db),
+                             VN_OK);
+            vn__conv_relu_pool_grad_use_simd(true);
+            if (variant > 0) { /* the same bytes as one thread, vectorised */
+                assert_memory_equal(dw1, dw2, nw * sizeof(float));
+                assert_memory_equal(db1, db2, (size_t)g->k * sizeof(float));
+            }
+        }
+        /* against the definition in double, and the dense path */
+        for (int64_t k = 0; k < g->k; k++) {
+            double bias = 0.0, babs = 0.0;
+            for (int64_t n = 0; n < g->n; n++)
+                for (int64_t p = 0; p < g->oh * g->ow; p++) {
+                    double d = c.y1[(n * g->k + k) * g->oh * g->ow + p];
+                    bias += d;
+                    babs += fabs(d);
+                }
+            assert_float_equal(db1[k] - 1.0f, bias, 1e-6 * babs + 1e-6);
+            assert_float_equal(db1[k] - 1.0f, db0[k], 1e-6 * babs + 1e-6);
+            for (int64_t ch = 0; ch < g->c; ch++)
+                for (int t = 0; t < 9; t++) {
+                    double sum = 0.0, sabs = 0.0;
+                    for (int64_t n = 0; n < g->n; n++)
+                        for (int64_t oy = 0; oy < g->oh; oy++)
+                            for (int64_t ox = 0; ox < g->ow; ox++) {
+                                int64_t iy = oy - 1 + t / 3, ix = ox - 1 + t % 3;
+                                if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w)
+                                    continue;
+                                double term =
+                                    (double)c.y1[((n * g->k + k) * g->oh + oy) * g->ow + ox] *
+                                    c.x[((n * g->c + ch) * g->h + iy) * g->w + ix];
+                                sum += term;
+                                sabs += fabs(term);
+                            }
+                    const size_t e = (size_t)((k * g->c + ch) * 9 + t);
+                    assert_true(sabs > 0.0);
+                    assert_float_equal(dw1[e] - 1.0f, sum, 1e-6 * sabs + 1e-6);
+                    assert_float_equal(dw1[e] - 1.0f, dw0[e], 1e-6 * sabs + 1e-6);
+                }
+        }
+        free(q);
+        free(dq);
+        free(am);
+        free(dw0);
+        free(db0);
+        free(dw1);
+        free(db1);
+        free(dw2);
+        free(db2);
+        conv_case_free(&c);
+    }
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
+/* Only the geometry the direct weight gradient handles is accepted: a
+ * strided or 5x5 convolution, more than 4 input channels, grouped, or a
+ * 3x3 / padded / ceil-mode pool are refused, and the kernel itself
+ * returns VN_ERR_INVALID_ARG for them. */
+static void test_conv_relu_pool_weight_grad_refuses_other_geometry(void **state)
+{
+    (void)state;
+    const vn__conv_geom ok = {.n = 2, .c = 1, .h = 8, .w = 8, .k = 4, .oh = 8, .ow = 8,
+                              .kh = 3, .kw = 3, .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1,
+                              .dw = 1, .groups = 1};
+    const vn__pool_geom pok = {.n = 2, .c = 4, .h = 8, .w = 8, .oh = 4, .ow = 4, .kh = 2,
+                               .kw = 2, .sh = 2, .sw = 2, .dh = 1, .dw = 1};
+    assert_true(vn__conv_relu_pool_grad_fusable(&ok, &pok));
+    vn__conv_geom g = ok;
+    g.sh = g.sw = 2;
+    g.oh = g.ow = 4;
+    assert_false(vn__conv_relu_pool_grad_fusable(&g, &pok));
+    g = ok;
+    g.kh = g.kw = 5;
+    g.ph = g.pw = 2;
+    assert_false(vn__conv_relu_pool_grad_fusable(&g, &pok));
+    g = ok;
+    g.c = 5;
+    assert_false(vn__conv_relu_pool_grad_fusable(&g, &pok));
+    g = ok;
+    g.c = 2;
+    g.groups = 2;
+    assert_false(vn__conv_relu_pool_grad_fusable(&g, &pok));
+    vn__pool_geom p = pok;
+    p.kh = p.kw = 3;
+    p.oh = p.ow = 3;
+    assert_false(vn__conv_relu_pool_grad_fusable(&ok, &p));
+    p = pok;
+    p.ph = p.pw = p.ph_end = p.pw_end = 1;
+    p.oh = p.ow = 5;
+    assert_false(vn__conv_relu_pool_grad_fusable(&ok, &p));
+    vn__conv_geom odd = ok;
+    odd.h = odd.w = odd.oh = odd.ow = 7;
+    p = pok;
+    p.h = p.w = 7;
+    p.oh = p.ow = 3;
+    assert_true(vn__conv_relu_pool_grad_fusable(&odd, &p)); /* floor: 3x3 windows */
+    p.oh = p.ow = 4;                                         /* ceil_mode */
+    assert_false(vn__conv_relu_pool_grad_fusable(&odd, &p));
+    float x[2 * 49] = {0}, dq[2 * 4 * 16] = {0}, q[2 * 4 * 16] = {0}, dw[36] = {0};
+    int32_t am[2 * 4 * 16] = {0};
+    assert_int_equal(vn__conv2d_relu_pool_backward_weight(&odd, &p, x, dq, am, q, dw, NULL),
+                     VN_ERR_INVALID_ARG);
+}
+
+/* In a model whose first layers are conv -> relu -> max_pool2d, a backward
+ * that does not ask for the input gradient takes the first convolution's
+ * weight and bias gradients straight from the pool's (no relu or
+ * convolution output gradient formed): they match the unfused run's
+ * (vn_model_keep_output on the chain) to rounding, and every other
+ * gradient is the same bytes. */
+static void test_model_first_conv_weight_grad_skips_output_grad(void **state)
+{
+    (void)state;
+    if (!vn__conv_relu_pool_grad_vectorised())
+        skip(); /* the graph uses the dense path without AVX-512 */
+    const char *spec = "input shape=1,28,28\n"
+                       "conv2d name=c1 out=8 k=3 pad=1\nrelu name=r1\nmax_pool2d name=p1 k=2\n"
+                       "conv2d name=c2 out=16 k=3 pad=1\nrelu name=r2\nmax_pool2d name=p2 k=2\n"
+                       "flatten\ndense name=d out=10\n";
+    vn_model *m = NULL;
+    assert_int_equal(vn_model_from_spec(spec, &m), VN_OK);
+    int64_t xs[4] = {6, 1, 28, 28}, ys[2] = {6, 10};
+    vn_tensor *x = NULL, *dy = NULL;
+    assert_int_equal(vn_tensor_create(VN_F32, 4, xs, &x), VN_OK);
+    assert_int_equal(vn_tensor_create(VN_F32, 2, ys, &dy), VN_OK);
+    float *px = random_floats(6 * 784, 33), *pd = random_floats(60, 34);
+    memcpy(vn_tensor_data(x), px, sizeof(float) * 6 * 784);
+    memcpy(vn_tensor_data(dy), pd, sizeof(float) * 60);
+    const int np = vn_model_param_count(m);
+    float *ref[16] = {0};
+    assert_true(np <= 16);
+    for (int fused = 0; fused < 2; fused++) {
+        assert_int_equal(vn_model_keep_output(m, "c1", !fused), VN_OK);
+        assert_int_equal(vn_model_keep_output(m, "r1", !fused), VN_OK);
+        const vn_tensor *out = NULL;
+        vn_model_zero_grad(m);
+        assert_int_equal(vn_model_forward(m, x, VN_MODE_TRAINING, &out), VN_OK);
+        assert_int_equal(vn_model_backward(m, dy, NULL), VN_OK);
+        /* fused: the convolution's output gradient was never formed */
+        assert_int_equal(m->nodes[vn_model_node_find(m, "c1")].grad_set, !fused);
+        for (int i = 0; i < np; i++) {
+            const char *name = NULL;
+            vn_tensor *value = NULL, *grad = NULL;
+            assert_int_equal(vn_model_param(m, i, &name, &value, &grad, NULL), VN_OK);
+            const size_t n = vn_tensor_numel(grad);
+            const float *gv = vn_tensor_data_const(grad);
+            if (!fused) {
+                ref[i] = malloc(n * sizeof(float));
+                memcpy(ref[i], gv, n * sizeof(float));
+            } else if (strncmp(name, "c1.", 3) == 0) {
+                double scale = 0.0;
+                for (size_t e = 0; e < n; e++)
+                    scale = fmax(scale, fabs(ref[i][e]));
+                for (size_t e = 0; e < n; e++)
+                    assert_float_equal(gv[e], ref[i][e], 1e-5 * scale);
+            } else {
+                assert_memory_equal(gv, ref[i], n * sizeof(float));
+            }
+        }
+    }
+    for (int i = 0; i < 16; i++)
+        free(ref[i]);
+    free(px);
+    free(pd);
+    vn_tensor_destroy(x);
+    vn_tensor_destroy(dy);
+    vn_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1103,6 +1321,9 @@ int main(void)
         cmocka_unit_test(test_conv2d_forward_relu_pool_matches_unfused),
         cmocka_unit_test(test_conv2d_relu_pool_fusable_needs_whole_planes),
         cmocka_unit_test(test_model_conv_relu_pool_fusion_matches_unfused_step),
+        cmocka_unit_test(test_conv_relu_pool_weight_grad_matches_dense),
+        cmocka_unit_test(test_conv_relu_pool_weight_grad_refuses_other_geometry),
+        cmocka_unit_test(test_model_first_conv_weight_grad_skips_output_grad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,6 +177,27 @@ bool vn__conv2d_relu_pool_fusable(const vn__conv_geom *g);
 vn_status vn__conv2d_forward_relu_pool(const vn__conv_geom *g, const float *x, const float *w,
                                        const float *bias, const vn__pool_geom *pool,
                                        float *pooled, int32_t *argmax);
+/* Whether vn__conv2d_relu_pool_backward_weight can run: a 3x3 stride-1
+ * "same" convolution of one group and at most 4 input channels, and a
+ * 2x2 stride-2 max-pool without padding over its whole output (floor). */
+bool vn__conv_relu_pool_grad_fusable(const vn__conv_geom *g, const vn__pool_geom *p);
+/* dw += and db += (db may be NULL) the weight and bias gradients of
+ * conv -> relu -> max_pool from the pool's output gradient dq, arg-max and
+ * output q, without the convolution's output gradient
+ * (conv_pool_grad.c). The values of vn__max_pool_relu_backward then
+ * vn__conv2d_backward_weight and vn__sum_outer_inner up to rounding, and
+ * the same on any number of threads. */
+vn_status vn__conv2d_relu_pool_backward_weight(const vn__conv_geom *g, const vn__pool_geom *p,
+                                               const float *x, const float *dq,
+                                               const int32_t *argmax, const float *q, float *dw,
+                                               float *db);
+/* Whether that kernel has its AVX-512 loop on this CPU (the portable one
+ * gives the same bytes but is slower than the dense path); for tests,
+ * vn__conv_relu_pool_grad_use_simd(false) takes the portable loop and
+ * (true) restores the CPU's choice, returning whether the requested loop
+ * is the one now in use. */
+bool vn__conv_relu_pool_grad_vectorised(void);
+bool vn__conv_relu_pool_grad_use_simd(bool on);
 /* dx = d(sum(y*dy))/dx (overwritten): the adjoint of the convolution, which
  * is also conv_transpose2d's forward. */
 vn_status vn__conv2d_backward_data(const vn__conv_geom *g, const float *dy, const float *w,

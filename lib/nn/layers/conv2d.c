@@ -111,6 +111,35 @@ vn_status vn__conv2d_forward_relu_pool_layer(vn__layer *l, vn__layer *pool, cons
     return s == VN_OK ? s : vn__error_prefix(s, l->who);
 }
 
+bool vn__conv2d_relu_pool_grad_fusable_layer(const vn__layer *l, const vn__layer *pool,
+                                             const vn_tensor *x, const vn_tensor *out,
+                                             const vn_tensor *pooled)
+{
+    if (l->ops->forward != conv_forward || x->ndim != 4 || out->ndim != 4 || pooled->ndim != 4 ||
+        !vn__conv_relu_pool_grad_vectorised())
+        return false;
+    vn__conv_geom g = geometry((const conv2d *)l, x, out);
+    vn__pool_geom pg;
+    const int32_t *am = NULL;
+    return vn__max_pool2d_peek(pool, out, pooled, &pg, &am) &&
+           vn__conv_relu_pool_grad_fusable(&g, &pg);
+}
+
+vn_status vn__conv2d_relu_pool_backward_layer(vn__layer *l, const vn__layer *pool,
+                                              const vn_tensor *x, const vn_tensor *out,
+                                              const vn_tensor *pooled, const vn_tensor *dpooled)
+{
+    const conv2d *c = (const conv2d *)l;
+    vn__conv_geom g = geometry(c, x, out);
+    vn__pool_geom pg;
+    const int32_t *am = NULL;
+    VN_TRY(vn__max_pool2d_saved(pool, out, pooled, &pg, &am));
+    vn_status s = vn__conv2d_relu_pool_backward_weight(
+        &g, &pg, vn__cf32(x), vn__cf32(dpooled), am, vn__cf32(pooled),
+        vn__f32(l->params[0].grad), c->a.bias ? vn__f32(l->params[1].grad) : NULL);
+    return s == VN_OK ? s : vn__error_prefix(s, l->who);
+}
+
 static vn_status conv_backward(vn__layer *l, const vn__run *run, int nin,
                                const vn_tensor *const *in, const vn_tensor *out,
                                const vn_tensor *dout, vn_tensor *const *din, bool param_grads)

@@ -25,6 +25,19 @@ bool vn__conv2d_relu_pool_fusable_layer(const vn__layer *l, const vn_tensor *x,
 vn_status vn__conv2d_forward_relu_pool_layer(vn__layer *l, vn__layer *pool, const vn__run *run,
                                              const vn_tensor *x, const vn_tensor *out,
                                              vn_tensor *pooled);
+/* For model_run.c's backward of such a chain when nothing upstream needs
+ * the convolution's input gradient: whether the weight (and bias)
+ * gradients of conv l can be taken straight from the pool's output
+ * `pooled`, its gradient and arg-max (kernels' vn__conv2d_relu_pool_
+ * backward_weight, vectorised on this CPU), and doing so (added into l's
+ * parameter gradients; x the convolution's input, out its output, for
+ * shapes only). */
+bool vn__conv2d_relu_pool_grad_fusable_layer(const vn__layer *l, const vn__layer *pool,
+                                             const vn_tensor *x, const vn_tensor *out,
+                                             const vn_tensor *pooled);
+vn_status vn__conv2d_relu_pool_backward_layer(vn__layer *l, const vn__layer *pool,
+                                              const vn_tensor *x, const vn_tensor *out,
+                                              const vn_tensor *pooled, const vn_tensor *dpooled);
 vn_status vn__conv_transpose2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
 vn_status vn__max_pool2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
 /* For model_run.c's relu -> max_pool2d backward fusion: whether l is a
@@ -40,6 +53,13 @@ vn_status vn__max_pool2d_relu_backward_layer(vn__layer *l, const vn_tensor *in,
  * inference), grown to out's shape. */
 vn_status vn__max_pool2d_prepare(vn__layer *l, const vn__run *run, const vn_tensor *in,
                                  const vn_tensor *out, vn__pool_geom *g, int32_t **argmax);
+/* The geometry of max_pool2d l from in to out and the arg-max its last
+ * training forward recorded; VN_ERR_INVALID_ARG without one (peek: false,
+ * and no error raised). */
+bool vn__max_pool2d_peek(const vn__layer *l, const vn_tensor *in, const vn_tensor *out,
+                         vn__pool_geom *g, const int32_t **argmax);
+vn_status vn__max_pool2d_saved(const vn__layer *l, const vn_tensor *in, const vn_tensor *out,
+                               vn__pool_geom *g, const int32_t **argmax);
 vn_status vn__avg_pool2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer **out);
 vn_status vn__adaptive_avg_pool2d_create(vn__attrs *a, int nin, const vn__shape *in,
                                          vn__layer **out);

@@ -50,6 +50,25 @@ static vn_status mp_forward(vn__layer *l, const vn__run *run, int nin, const vn_
     return VN_OK;
 }
 
+bool vn__max_pool2d_peek(const vn__layer *l, const vn_tensor *in, const vn_tensor *out,
+                         vn__pool_geom *g, const int32_t **argmax)
+{
+    const max_pool *p = (const max_pool *)l;
+    if (!p->argmax || p->argmax->numel != out->numel)
+        return false;
+    vn__layer_pool_geom(g, in, out, &p->win);
+    *argmax = p->argmax->data;
+    return true;
+}
+
+vn_status vn__max_pool2d_saved(const vn__layer *l, const vn_tensor *in, const vn_tensor *out,
+                               vn__pool_geom *g, const int32_t **argmax)
+{
+    if (!vn__max_pool2d_peek(l, in, out, g, argmax))
+        return vn__error(VN_ERR_INVALID_ARG, "%s: backward without a training forward", l->who);
+    return VN_OK;
+}
+
 static vn_status mp_backward(vn__layer *l, const vn__run *run, int nin,
                              const vn_tensor *const *in, const vn_tensor *out,
                              const vn_tensor *dout, vn_tensor *const *din, bool param_grads)
@@ -57,14 +76,12 @@ static vn_status mp_backward(vn__layer *l, const vn__run *run, int nin,
     (void)run;
     (void)nin;
     (void)param_grads;
-    max_pool *p = (max_pool *)l;
     if (!din[0])
         return VN_OK;
-    if (!p->argmax || p->argmax->numel != out->numel)
-        return vn__error(VN_ERR_INVALID_ARG, "%s: backward without a training forward", l->who);
     vn__pool_geom g;
-    vn__layer_pool_geom(&g, in[0], out, &p->win);
-    vn__max_pool_backward(&g, vn__cf32(dout), p->argmax->data, vn__f32(din[0]));
+    const int32_t *am = NULL;
+    VN_TRY(vn__max_pool2d_saved(l, in[0], out, &g, &am));
+    vn__max_pool_backward(&g, vn__cf32(dout), am, vn__f32(din[0]));
     return VN_OK;
 }
 
@@ -77,13 +94,10 @@ vn_status vn__max_pool2d_relu_backward_layer(vn__layer *l, const vn_tensor *in,
                                              const vn_tensor *out, const vn_tensor *dout,
                                              vn_tensor *din)
 {
-    max_pool *p = (max_pool *)l;
-    if (!p->argmax || p->argmax->numel != out->numel)
-        return vn__error(VN_ERR_INVALID_ARG, "%s: backward without a training forward", l->who);
     vn__pool_geom g;
-    vn__layer_pool_geom(&g, in, out, &p->win);
-    vn__max_pool_relu_backward(&g, vn__cf32(dout), p->argmax->data, vn__cf32(out),
-                               vn__f32(din));
+    const int32_t *am = NULL;
+    VN_TRY(vn__max_pool2d_saved(l, in, out, &g, &am));
+    vn__max_pool_relu_backward(&g, vn__cf32(dout), am, vn__cf32(out), vn__f32(din));
     return VN_OK;
 }
 
