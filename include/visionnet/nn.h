@@ -213,7 +213,11 @@ VN_API void vn_model_zero_grad(vn_model *m);
  * The activation of node `node` ("conv1"; "input" is the input: the
  * model's copy after a training forward, the caller's own tensor after an
  * inference one) from the last forward, borrowed until the next forward. After a training forward
- * every node's activation is available. An inference forward shares memory
+ * every node's activation is available. (A conv2d or relu that the forward
+ * fused into a following max_pool2d was not written; it is computed when
+ * asked, from the forward's input and the node's current weights, so ask
+ * before an optimizer step changes them, or mark the node with
+ * vn_model_keep_output(), which keeps it out of the fusion.) An inference forward shares memory
  * between nodes, so it keeps only the model's output and the nodes marked
  * with vn_model_keep_output(); asking for another node then fails with
  * ::VN_ERR_INVALID_ARG.
