@@ -1295,6 +1295,83 @@ static void test_model_first_conv_weight_grad_skips_output_grad(void **state)
     vn_model_destroy(m);
 }
 
+/* The weight gradient from tap-major columns packed straight into the
+ * GEMM's panels (im2row_packed.c) gives the bytes of im2col then the
+ * GEMM's own packing, added into what dw held: 14x14 maps several samples
+ * a block, 28x28 one sample a block, 7x7 with 64 channels, an odd 9x11
+ * map; on 1 and 2 threads. One element is checked against a sum in double
+ * from the definition. Other geometries are refused. */
+static void test_conv2d_weight_grad_packed_rows_match_im2col(void **state)
+{
+    (void)state;
+    vn__conv_geom geoms[] = {
+        {.n = 9, .c = 32, .h = 14, .w = 14, .k = 64, .oh = 14, .ow = 14, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 3, .c = 32, .h = 28, .w = 28, .k = 8, .oh = 28, .ow = 28, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 5, .c = 64, .h = 7, .w = 7, .k = 16, .oh = 7, .ow = 7, .kh = 3, .kw = 3, .sh = 1,
+         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 4, .c = 32, .h = 9, .w = 11, .k = 12, .oh = 9, .ow = 11, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+    };
+    const int old = vn_get_num_threads();
+    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
+        const vn__conv_geom *g = &geoms[gi];
+        if (!__builtin_cpu_supports("avx512f"))
+            skip(); /* the packed layout is the AVX-512 kernel's */
+        assert_true(vn__im2row_packable(g));
+        conv_case c;
+        conv_case_init(&c, g, 71 + (unsigned)gi);
+        float *dy = random_floats(c.ny, 81 + (unsigned)gi);
+        float *dw0 = malloc(c.nw * sizeof(float)), *dw1 = malloc(c.nw * sizeof(float));
+        assert_true(dy && dw0 && dw1);
+        for (int threads = 1; threads <= 2; threads++) {
+            assert_int_equal(vn_set_num_threads(threads), VN_OK);
+            memcpy(dw0, c.w, c.nw * sizeof(float));
+            memcpy(dw1, c.w, c.nw * sizeof(float));
+            assert_true(vn__im2row_packed_enable(false));
+            assert_int_equal(vn__conv2d_backward_weight(g, c.x, dy, dw0), VN_OK);
+            assert_true(vn__im2row_packed_enable(true));
+            assert_int_equal(vn__conv2d_backward_weight(g, c.x, dy, dw1), VN_OK);
+            assert_memory_equal(dw0, dw1, c.nw * sizeof(float));
+        }
+        const int64_t kk = g->k - 1, ch = g->c / 2, ki = 0, kj = 2;
+        double want = 0.0, mag = 0.0;
+        for (int64_t n = 0; n < g->n; n++)
+            for (int64_t oy = 0; oy < g->oh; oy++)
+                for (int64_t ox = 0; ox < g->ow; ox++) {
+                    const int64_t iy = oy - 1 + ki, ix = ox - 1 + kj;
+                    if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w)
+                        continue;
+                    const double t = (double)dy[((n * g->k + kk) * g->oh + oy) * g->ow + ox] *
+                                     c.x[((n * g->c + ch) * g->h + iy) * g->w + ix];
+                    want += t;
+                    mag += fabs(t);
+                }
+        const size_t e = (size_t)(((kk * g->c + ch) * 3 + ki) * 3 + kj);
+        assert_float_equal(dw1[e] - c.w[e], want, 1e-5 * mag + 1e-5);
+        free(dy);
+        free(dw0);
+        free(dw1);
+        conv_case_free(&c);
+    }
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+    vn__conv_geom g = geoms[0];
+    g.c = 16;
+    assert_false(vn__im2row_packable(&g));
+    g = geoms[0];
+    g.sh = g.sw = 2;
+    g.oh = g.ow = 7;
+    assert_false(vn__im2row_packable(&g));
+    g = geoms[0];
+    g.kh = g.kw = 5;
+    g.ph = g.pw = 2;
+    assert_false(vn__im2row_packable(&g));
+    g = geoms[0];
+    g.groups = 2;
+    assert_false(vn__im2row_packable(&g));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1317,6 +1394,7 @@ int main(void)
         cmocka_unit_test(test_conv2d_forward_relu_matches_unfused),
         cmocka_unit_test(test_conv2d_split_forward_matches_one_thread),
         cmocka_unit_test(test_conv2d_packed_columns_match_im2col),
+        cmocka_unit_test(test_conv2d_weight_grad_packed_rows_match_im2col),
         cmocka_unit_test(test_model_conv_relu_fusion_keeps_both_outputs),
         cmocka_unit_test(test_conv2d_forward_relu_pool_matches_unfused),
         cmocka_unit_test(test_conv2d_relu_pool_fusable_needs_whole_planes),

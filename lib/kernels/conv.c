@@ -84,6 +84,7 @@ typedef struct conv_job {
     const vn__pool_geom *pool; /* forward through relu and a max-pool: y unused */
     float *pooled;       /* ... the pool's output */
     int32_t *argmax;     /* ... and its arg-max (NULL: not wanted) */
+    bool tap_major;      /* weight gradient: partials with columns t*c + ch (im2row) */
     float *partials;     /* weight gradient: one [k, c/groups*kh*kw] block per task */
     int ntasks;
     int64_t chunk;       /* samples per GEMM (1 when the image is banded) */
@@ -633,10 +634,31 @@ typedef struct wgrad_state {
     float beta;       /* 0 until the first block has written part */
 } wgrad_state;
 
+/* A block's weight gradient from tap-major packed columns (im2row_packed.c)
+ * into st->part with its columns permuted. */
+static bool backward_weight_packed(conv_job *j, const block *b, wgrad_state *st)
+{
+    const vn__conv_geom *g = j->g;
+    const int64_t N = col_rows(g), K = b->cnt * plane_out(g);
+    const float *A;
+    int64_t lda, nr, kc;
+    if (!out_grad(j, b, &A, &lda) || !vn__gemm_prepack_layout(g->k, N, K, &nr, &kc))
+        return false;
+    float *bp = vn__scratch(VN__SCRATCH_COL, (size_t)(K * N) + vn__im2row_scratch_floats(g));
+    if (!bp)
+        return false;
+    vn__im2row_packed(g, j->x + b->n * g->c * plane_in(g), b->cnt, kc, bp, bp + K * N);
+    vn__sgemm_prepacked(g->k, g->k, N, K, 1.0f, A, lda, bp, st->beta, st->part, N);
+    st->beta = 1.0f;
+    return true;
+}
+
 static bool backward_weight_block(conv_job *j, const block *b, void *state)
 {
     wgrad_state *st = state;
     const vn__conv_geom *g = j->g;
+    if (j->tap_major)
+        return backward_weight_packed(j, b, st);
     const int64_t G = g->groups, kg = g->k / G, qg = col_rows(g) / G;
     const float *B, *A;
     int64_t ldb, lda;
@@ -684,6 +706,33 @@ static int weight_slots(const vn__conv_geom *g)
     return (int)VN_MAX(slots, (int64_t)1);
 }
 
+/* [k, c*9 + t] <-> [k, t*c + ch] (to_taps: the first into the second). */
+static void tap_permute(const vn__conv_geom *g, const float *from, float *to, bool to_taps)
+{
+    const int64_t C = g->c;
+    for (int64_t k = 0; k < g->k; k++)
+        for (int64_t ch = 0; ch < C; ch++)
+            for (int t = 0; t < 9; t++) {
+                const int64_t a = (k * C + ch) * 9 + t, b = k * 9 * C + t * C + ch;
+                to[to_taps ? b : a] = from[to_taps ? a : b];
+            }
+}
+
+/* Whether the weight gradient's blocks take tap-major packed columns: the
+ * convolution allows it, every block holds whole planes, and the GEMM
+ * backend computes from the packed layout at the largest block's size. */
+static bool tap_major_plan(conv_job *j)
+{
+    const vn__conv_geom *g = j->g;
+    if (!vn__im2row_packable(g))
+        return false;
+    conv_job probe = {.g = g};
+    plan_blocks(&probe);
+    int64_t nr, kc;
+    return probe.band >= g->oh &&
+           vn__gemm_prepack_layout(g->k, col_rows(g), probe.chunk * plane_out(g), &nr, &kc);
+}
+
 vn_status vn__conv2d_backward_weight(const vn__conv_geom *g, const float *x, const float *dy,
                                      float *dw)
 {
@@ -701,10 +750,23 @@ vn_status vn__conv2d_backward_weight(const vn__conv_geom *g, const float *x, con
         if (!j.partials)
             return VN_ERR_NOMEM; /* vn__scratch raised the message */
     }
+    j.tap_major = j.ntasks > 1 && tap_major_plan(&j);
     run(&j, backward_weight_task);
     if (atomic_load(&j.failed))
         return finish(&j);
+    /* tap-major partials: column t9 * c + ch is column ch * 9 + t9 of dw,
+     * so dw is permuted, the partials added in order (the same additions
+     * as the row-major path's), and permuted back */
+    float *sum = dw;
+    if (j.tap_major && !(sum = vn__malloc((size_t)wsize * sizeof(float))))
+        return vn__error(VN_ERR_NOMEM, "conv2d: out of memory for the weight gradient");
+    if (j.tap_major)
+        tap_permute(g, dw, sum, true);
     for (int t = 0; t < j.ntasks && j.ntasks > 1; t++)
-        vn__add(dw, j.partials + (int64_t)t * wsize, dw, wsize);
+        vn__add(sum, j.partials + (int64_t)t * wsize, sum, wsize);
+    if (j.tap_major) {
+        tap_permute(g, sum, dw, false);
+        vn__free(sum);
+    }
     return VN_OK;
 }

@@ -225,6 +225,18 @@ bool vn__im2col_packable(const vn__conv_geom *g, int64_t cnt, int64_t oh0, int64
 /* For tests: on = false makes vn__im2col_packable refuse everything (the
  * convolutions then im2col row-major and the GEMM packs); true restores. */
 bool vn__im2col_packed_enable(bool on);
+/* The weight gradient's B = col^T of samples [0, cnt) of x (K = cnt*h*w
+ * rows, one per output pixel; N = 9*c columns, tap-major: column t*c + ch
+ * is tap t of channel ch) in the packed layout of vn__gemm_prepack_layout
+ * with blocks of kc rows, for what vn__im2row_packable accepts (a 3x3
+ * "same" stride-1 convolution of one group, c a multiple of 32, AVX-512F).
+ * scratch holds vn__im2row_scratch_floats(g) floats (im2row_packed.c). */
+bool vn__im2row_packable(const vn__conv_geom *g);
+size_t vn__im2row_scratch_floats(const vn__conv_geom *g);
+void vn__im2row_packed(const vn__conv_geom *g, const float *x, int64_t cnt, int64_t kc,
+                       float *out, float *scratch);
+/* For tests: false makes vn__im2row_packable refuse everything. */
+bool vn__im2row_packed_enable(bool on);
 void vn__im2col_packed(const vn__conv_geom *g, const float *x, int64_t cnt, int64_t oh0,
                        int64_t oh1, int64_t kc, float *out);
 /* The output columns ow in [0, ow_count) whose input column ow*s + off lies
