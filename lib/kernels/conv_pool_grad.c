@@ -152,12 +152,11 @@ static void lane_sums(cpg_job *j, int64_t k0, int64_t k1, float *acc, float *V)
 #if CPG_AVX512
 /* lane_sums with AVX-512F: a window's 16 lanes in one register, the
  * selects as masked moves. */
-__attribute__((target("avx512f"))) static void lane_sums_avx512(cpg_job *j, int64_t k0,
-                                                                 int64_t k1, float *acc,
-                                                                 float *V)
+__attribute__((target("avx512f"), always_inline)) static inline void
+lane_sums_avx512_c(cpg_job *j, int64_t k0, int64_t k1, float *acc, float *V, const int64_t C)
 {
     const vn__conv_geom *g = j->g;
-    const int64_t C = g->c, K = g->k, W = g->w, PH = j->p->oh, PW = j->p->ow;
+    const int64_t K = g->k, W = g->w, PH = j->p->oh, PW = j->p->ow;
     const int64_t per_k = (C * 9 + 1) * LANES;
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
                                            30);
@@ -212,6 +211,18 @@ __attribute__((target("avx512f"))) static void lane_sums_avx512(cpg_job *j, int6
                 }
             }
         }
+}
+
+/* One input channel (a grayscale network's first layer) compiled apart:
+ * the 16 shifted rows then stay in registers across the output channels. */
+__attribute__((target("avx512f"))) static void lane_sums_avx512(cpg_job *j, int64_t k0,
+                                                                 int64_t k1, float *acc,
+                                                                 float *V)
+{
+    if (j->g->c == 1)
+        lane_sums_avx512_c(j, k0, k1, acc, V, 1);
+    else
+        lane_sums_avx512_c(j, k0, k1, acc, V, j->g->c);
 }
 
 static int avx512_known = -1; /* -1 not yet asked; a benign race: all compute the same */
