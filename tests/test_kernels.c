@@ -1372,6 +1372,77 @@ static void test_conv2d_weight_grad_packed_rows_match_im2col(void **state)
     assert_false(vn__im2row_packable(&g));
 }
 
+/* The one-channel conv -> relu -> 2x2 pool in registers
+ * (conv_pool_direct.c) gives the bytes of the GEMM-based fused path: a
+ * 28x28 map, an odd 9x13 map (last row and column in no window), a 70-wide
+ * map (pool rows of three 16-wide blocks); with and without bias or
+ * arg-max, on 1 and 2 threads. Other geometries are not taken. */
+static void test_conv_pool_direct_matches_gemm_path(void **state)
+{
+    (void)state;
+    if (!__builtin_cpu_supports("avx512f"))
+        skip(); /* the direct path is AVX-512 only */
+    const vn__conv_geom geoms[] = {
+        {.n = 4, .c = 1, .h = 28, .w = 28, .k = 32, .oh = 28, .ow = 28, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 3, .c = 1, .h = 9, .w = 13, .k = 5, .oh = 9, .ow = 13, .kh = 3, .kw = 3, .sh = 1,
+         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+        {.n = 2, .c = 1, .h = 10, .w = 70, .k = 4, .oh = 10, .ow = 70, .kh = 3, .kw = 3,
+         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
+    };
+    const int old = vn_get_num_threads();
+    for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
+        const vn__conv_geom *g = &geoms[gi];
+        vn__pool_geom pg = {.n = g->n, .c = g->k, .h = g->oh, .w = g->ow, .oh = g->oh / 2,
+                            .ow = g->ow / 2, .kh = 2, .kw = 2, .sh = 2, .sw = 2, .dh = 1,
+                            .dw = 1};
+        const size_t nq = (size_t)(pg.n * pg.c * pg.oh * pg.ow);
+        conv_case c;
+        conv_case_init(&c, g, 91 + (unsigned)gi);
+        float *q0 = malloc(nq * sizeof(float)), *q1 = malloc(nq * sizeof(float));
+        int32_t *a0 = malloc(nq * sizeof(int32_t)), *a1 = malloc(nq * sizeof(int32_t));
+        assert_true(q0 && q1 && a0 && a1);
+        assert_true(vn__conv_pool_direct_ok(g, &pg));
+        for (int threads = 1; threads <= 2; threads++)
+            for (int with_bias = 0; with_bias < 2; with_bias++) {
+                const float *bias = with_bias ? c.b : NULL;
+                assert_int_equal(vn_set_num_threads(threads), VN_OK);
+                assert_true(vn__conv_pool_direct_enable(false));
+                assert_false(vn__conv_pool_direct_ok(g, &pg));
+                assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q0, a0),
+                                 VN_OK);
+                assert_true(vn__conv_pool_direct_enable(true));
+                memset(q1, 0xff, nq * sizeof(float));
+                memset(a1, 0xff, nq * sizeof(int32_t));
+                assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q1, a1),
+                                 VN_OK);
+                assert_memory_equal(q0, q1, nq * sizeof(float));
+                assert_memory_equal(a0, a1, nq * sizeof(int32_t));
+                memset(q1, 0xff, nq * sizeof(float));
+                assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q1, NULL),
+                                 VN_OK);
+                assert_memory_equal(q0, q1, nq * sizeof(float));
+            }
+        free(q0);
+        free(q1);
+        free(a0);
+        free(a1);
+        conv_case_free(&c);
+    }
+    assert_int_equal(vn_set_num_threads(old), VN_OK);
+    vn__conv_geom g = geoms[0];
+    vn__pool_geom pg = {.n = 4, .c = 32, .h = 28, .w = 28, .oh = 14, .ow = 14, .kh = 2, .kw = 2,
+                        .sh = 2, .sw = 2, .dh = 1, .dw = 1};
+    g.c = 2;
+    assert_false(vn__conv_pool_direct_ok(&g, &pg));
+    g = geoms[0];
+    g.kh = g.kw = 5;
+    g.ph = g.pw = 2;
+    assert_false(vn__conv_pool_direct_ok(&g, &pg));
+    pg.kh = pg.kw = 3;
+    assert_false(vn__conv_pool_direct_ok(&geoms[0], &pg));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1398,6 +1469,7 @@ int main(void)
         cmocka_unit_test(test_model_conv_relu_fusion_keeps_both_outputs),
         cmocka_unit_test(test_conv2d_forward_relu_pool_matches_unfused),
         cmocka_unit_test(test_conv2d_relu_pool_fusable_needs_whole_planes),
+        cmocka_unit_test(test_conv_pool_direct_matches_gemm_path),
         cmocka_unit_test(test_model_conv_relu_pool_fusion_matches_unfused_step),
         cmocka_unit_test(test_conv_relu_pool_weight_grad_matches_dense),
         cmocka_unit_test(test_conv_relu_pool_weight_grad_refuses_other_geometry),

@@ -565,6 +565,10 @@ vn_status vn__conv2d_forward_relu_pool(const vn__conv_geom *g, const float *x, c
     if (!vn__conv2d_relu_pool_fusable(g) || pool->h != g->oh || pool->w != g->ow)
         return vn__error(VN_ERR_INVALID_ARG,
                          "conv2d: no fused relu and max-pool for this geometry");
+    if (vn__conv_pool_direct_ok(g, pool)) {
+        vn__conv_pool_direct(g, pool, x, w, bias, pooled, argmax);
+        return VN_OK;
+    }
     conv_job j = {.g = g, .x = x, .w = w, .bias = bias, .pool = pool, .pooled = pooled,
                   .argmax = argmax};
     run(&j, forward_task);

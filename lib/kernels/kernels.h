@@ -177,6 +177,15 @@ bool vn__conv2d_relu_pool_fusable(const vn__conv_geom *g);
 vn_status vn__conv2d_forward_relu_pool(const vn__conv_geom *g, const float *x, const float *w,
                                        const float *bias, const vn__pool_geom *pool,
                                        float *pooled, int32_t *argmax);
+/* max_pool(relu(conv(x) + bias)) and its arg-max for a one-channel 3x3
+ * "same" stride-1 convolution and a 2x2 stride-2 pool (floor), computed in
+ * registers (conv_pool_direct.c, AVX-512F): the bytes of conv.c's fused
+ * path. vn__conv_pool_direct_ok says when it runs;
+ * vn__conv_pool_direct_enable(false) turns it off (tests). */
+bool vn__conv_pool_direct_ok(const vn__conv_geom *g, const vn__pool_geom *p);
+bool vn__conv_pool_direct_enable(bool on);
+void vn__conv_pool_direct(const vn__conv_geom *g, const vn__pool_geom *p, const float *x,
+                          const float *w, const float *bias, float *y, int32_t *argmax);
 /* Whether vn__conv2d_relu_pool_backward_weight can run: a 3x3 stride-1
  * "same" convolution of one group and at most 4 input channels, and a
  * 2x2 stride-2 max-pool without padding over its whole output (floor). */
