@@ -17,25 +17,16 @@
 # Environment: PYTHON (default /usr/bin/python3), TORCH_SCRIPT (default
 # ../shared/bench/resnet_torch.py next to the source tree).
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-build}
-rounds=${2:-3}
-threads=${3:-2}
-case $build in /*) ;; *) build=$here/$build ;; esac
-vn=$build/tools/visionnet/visionnet
-py=${PYTHON:-/usr/bin/python3}
-ts=${TORCH_SCRIPT:-$here/../shared/bench/resnet_torch.py}
+name=run_backbone_bench
+torch_script=resnet_torch.py
+. "$(dirname "$0")/vs_torch_setup.sh"
 dir=${TMPDIR:-/tmp}/vn_backbones
-[ -x "$vn" ] || { echo "run_backbone_bench: no $vn (build first)" >&2; exit 1; }
-[ -f "$ts" ] || { echo "run_backbone_bench: no $ts" >&2; exit 1; }
 if [ ! -f "$dir/mobilenet_v2.onnx" ]; then
     "$py" "$here/tests/make_onnx_backbones.py" "$dir" >/dev/null 2>&1
 fi
 for m in resnet18 mobilenet_v2; do
     [ -f "$dir/$m.vnm" ] || "$vn" import "$dir/$m.onnx" -o "$dir/$m.vnm" >/dev/null
 done
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 r=1
 while [ "$r" -le "$rounds" ]; do

@@ -19,18 +19,9 @@
 # Environment: PYTHON (default /usr/bin/python3), TORCH_SCRIPT (default
 # ../shared/bench/reference_cnn_torch.py next to the source tree).
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-build}
-rounds=${2:-3}
-threads=${3:-2}
-case $build in /*) ;; *) build=$here/$build ;; esac
-vn=$build/tools/visionnet/visionnet
-py=${PYTHON:-/usr/bin/python3}
-ts=${TORCH_SCRIPT:-$here/../shared/bench/reference_cnn_torch.py}
-[ -x "$vn" ] || { echo "run_cnn_bench: no $vn (build first)" >&2; exit 1; }
-[ -f "$ts" ] || { echo "run_cnn_bench: no $ts" >&2; exit 1; }
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+name=run_cnn_bench
+torch_script=reference_cnn_torch.py
+. "$(dirname "$0")/vs_torch_setup.sh"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" \
      "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}" >&2
 r=1

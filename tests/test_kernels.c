@@ -704,6 +704,66 @@ static void conv_case_free(conv_case *c)
     free(c->r1);
 }
 
+/* A 3x3 "same" stride-1 convolution of one group. */
+static vn__conv_geom same3x3(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k)
+{
+    vn__conv_geom g = {.n = n, .c = c, .h = h, .w = w, .k = k, .oh = h, .ow = w, .kh = 3,
+                       .kw = 3, .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1,
+                       .groups = 1};
+    return g;
+}
+
+/* A k x k max-pool with stride s and padding p over g's output. */
+static vn__pool_geom pool_over(const vn__conv_geom *g, int k, int s, int p)
+{
+    vn__pool_geom pg = {.n = g->n, .c = g->k, .h = g->oh, .w = g->ow,
+                        .oh = (g->oh + 2 * p - k) / s + 1, .ow = (g->ow + 2 * p - k) / s + 1,
+                        .kh = k, .kw = k, .sh = s, .sw = s, .ph = p, .pw = p, .dh = 1, .dw = 1,
+                        .ph_end = p, .pw_end = p};
+    return pg;
+}
+
+/* Two pool outputs and arg-maxes of one geometry, to compare two ways of
+ * computing them. */
+typedef struct pool_pair {
+    float *q0, *q1;
+    int32_t *a0, *a1;
+    size_t n;
+} pool_pair;
+
+static void pool_pair_init(pool_pair *p, const vn__pool_geom *g)
+{
+    p->n = (size_t)(g->n * g->c * g->oh * g->ow);
+    p->q0 = malloc(p->n * sizeof(float));
+    p->q1 = malloc(p->n * sizeof(float));
+    p->a0 = malloc(p->n * sizeof(int32_t));
+    p->a1 = malloc(p->n * sizeof(int32_t));
+    assert_true(p->q0 && p->q1 && p->a0 && p->a1);
+}
+
+static void pool_pair_free(pool_pair *p)
+{
+    free(p->q0);
+    free(p->q1);
+    free(p->a0);
+    free(p->a1);
+}
+
+/* vn__conv2d_forward_relu_pool of case c into q's second pair, with the
+ * arg-max and without, gives the bytes of its first pair. */
+static void check_forward_relu_pool(const vn__conv_geom *g, const conv_case *c, const float *bias,
+                                    const vn__pool_geom *pg, pool_pair *q)
+{
+    memset(q->q1, 0xff, q->n * sizeof(float));
+    memset(q->a1, 0xff, q->n * sizeof(int32_t));
+    assert_int_equal(vn__conv2d_forward_relu_pool(g, c->x, c->w, bias, pg, q->q1, q->a1), VN_OK);
+    assert_memory_equal(q->q0, q->q1, q->n * sizeof(float));
+    assert_memory_equal(q->a0, q->a1, q->n * sizeof(int32_t));
+    memset(q->q1, 0xff, q->n * sizeof(float));
+    assert_int_equal(vn__conv2d_forward_relu_pool(g, c->x, c->w, bias, pg, q->q1, NULL), VN_OK);
+    assert_memory_equal(q->q0, q->q1, q->n * sizeof(float));
+}
+
 /* vn__conv2d_forward_relu writes the convolution's output and relu of it,
  * bit for bit what vn__conv2d_forward then vn__act_forward give: batched
  * small images (gathered GEMMs), a sample wide enough for a GEMM of its
@@ -921,55 +981,33 @@ static void test_conv2d_forward_relu_pool_matches_unfused(void **state)
         vn__conv_geom g;
         int k, s, p;
     } cases[] = {
-        {{.n = 5, .c = 1, .h = 28, .w = 28, .k = 8, .oh = 28, .ow = 28, .kh = 3, .kw = 3, .sh = 1,
-          .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1}, 2, 2, 0},
-        {{.n = 9, .c = 32, .h = 14, .w = 14, .k = 64, .oh = 14, .ow = 14, .kh = 3, .kw = 3,
-          .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1}, 2, 2, 0},
-        {{.n = 4, .c = 3, .h = 9, .w = 7, .k = 6, .oh = 9, .ow = 7, .kh = 3, .kw = 3, .sh = 1,
-          .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1}, 2, 2, 0},
-        {{.n = 3, .c = 4, .h = 10, .w = 10, .k = 5, .oh = 10, .ow = 10, .kh = 3, .kw = 3,
-          .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1}, 3, 2, 1},
+        {same3x3(5, 1, 28, 28, 8), 2, 2, 0},
+        {same3x3(9, 32, 14, 14, 64), 2, 2, 0},
+        {same3x3(4, 3, 9, 7, 6), 2, 2, 0},
+        {same3x3(3, 4, 10, 10, 5), 3, 2, 1},
     };
     const int old = vn_get_num_threads();
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         const vn__conv_geom *g = &cases[ci].g;
-        const int k = cases[ci].k, s = cases[ci].s, p = cases[ci].p;
-        vn__pool_geom pg = {.n = g->n, .c = g->k, .h = g->oh, .w = g->ow,
-                            .oh = (g->oh + 2 * p - k) / s + 1, .ow = (g->ow + 2 * p - k) / s + 1,
-                            .kh = k, .kw = k, .sh = s, .sw = s, .ph = p, .pw = p, .dh = 1,
-                            .dw = 1, .ph_end = p, .pw_end = p};
-        const size_t nq = (size_t)(pg.n * pg.c * pg.oh * pg.ow);
+        vn__pool_geom pg = pool_over(g, cases[ci].k, cases[ci].s, cases[ci].p);
         conv_case c;
         conv_case_init(&c, g, 21 + (unsigned)ci);
-        float *q0 = malloc(nq * sizeof(float)), *q1 = malloc(nq * sizeof(float));
-        int32_t *a0 = malloc(nq * sizeof(int32_t)), *a1 = malloc(nq * sizeof(int32_t));
-        assert_true(q0 && q1 && a0 && a1);
+        pool_pair q;
+        pool_pair_init(&q, &pg);
         for (int threads = 1; threads <= 2; threads++)
             for (int with_bias = 0; with_bias < 2; with_bias++) {
                 const float *bias = with_bias ? c.b : NULL;
                 assert_int_equal(vn_set_num_threads(threads), VN_OK);
                 assert_true(vn__conv2d_relu_pool_fusable(g));
                 assert_int_equal(vn__conv2d_forward_relu(g, c.x, c.w, bias, c.y0, c.r0), VN_OK);
-                vn__max_pool_forward(&pg, c.r0, q0, a0);
-                memset(q1, 0xff, nq * sizeof(float));
-                memset(a1, 0xff, nq * sizeof(int32_t));
-                assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q1, a1),
-                                 VN_OK);
-                assert_memory_equal(q0, q1, nq * sizeof(float));
-                assert_memory_equal(a0, a1, nq * sizeof(int32_t));
-                memset(q1, 0xff, nq * sizeof(float));
-                assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q1, NULL),
-                                 VN_OK);
-                assert_memory_equal(q0, q1, nq * sizeof(float));
+                vn__max_pool_forward(&pg, c.r0, q.q0, q.a0);
+                check_forward_relu_pool(g, &c, bias, &pg, &q);
                 size_t zero = 0;
-                for (size_t i = 0; i < nq; i++)
-                    zero += q0[i] == 0.0f;
-                assert_true(zero < nq); /* not all windows negative */
+                for (size_t i = 0; i < q.n; i++)
+                    zero += q.q0[i] == 0.0f;
+                assert_true(zero < q.n); /* not all windows negative */
             }
-        free(q0);
-        free(q1);
-        free(a0);
-        free(a1);
+        pool_pair_free(&q);
         conv_case_free(&c);
     }
     assert_int_equal(vn_set_num_threads(old), VN_OK);
@@ -989,16 +1027,13 @@ static void test_conv2d_relu_pool_fusable_needs_whole_planes(void **state)
     const vn__conv_geom depthwise = {.n = 4, .c = 4, .h = 8, .w = 8, .k = 4, .oh = 8, .ow = 8,
                                      .kh = 3, .kw = 3, .sh = 1, .sw = 1, .ph = 1, .pw = 1,
                                      .dh = 1, .dw = 1, .groups = 4};
-    const vn__conv_geom one = {.n = 1, .c = 1, .h = 28, .w = 28, .k = 32, .oh = 28, .ow = 28,
-                               .kh = 3, .kw = 3, .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1,
-                               .dw = 1, .groups = 1};
+    const vn__conv_geom one = same3x3(1, 1, 28, 28, 32);
     const int old = vn_get_num_threads();
     assert_int_equal(vn_set_num_threads(2), VN_OK);
     assert_false(vn__conv2d_relu_pool_fusable(&banded));
     assert_false(vn__conv2d_relu_pool_fusable(&depthwise));
     assert_false(vn__conv2d_relu_pool_fusable(&one));
-    vn__pool_geom pg = {.n = 1, .c = 32, .h = 28, .w = 28, .oh = 14, .ow = 14, .kh = 2, .kw = 2,
-                        .sh = 2, .sw = 2, .dh = 1, .dw = 1};
+    const vn__pool_geom pg = pool_over(&one, 2, 2, 0);
     float x[28 * 28] = {0}, w[32 * 9] = {0}, q[32 * 14 * 14];
     assert_int_equal(vn__conv2d_forward_relu_pool(&one, x, w, NULL, &pg, q, NULL),
                      VN_ERR_INVALID_ARG);
@@ -1007,6 +1042,39 @@ static void test_conv2d_relu_pool_fusable_needs_whole_planes(void **state)
     assert_int_equal(vn__conv2d_forward_relu_pool(&one, x, w, NULL, &pg, q, NULL), VN_OK);
     assert_true(q[0] == 0.0f && q[32 * 14 * 14 - 1] == 0.0f);
     assert_int_equal(vn_set_num_threads(old), VN_OK);
+}
+
+/* A model of two conv -> relu -> max_pool2d chains and a dense head, a
+ * batch of 6 random inputs (seed) and output gradients (seed + 1). */
+typedef struct chain_model {
+    vn_model *m;
+    vn_tensor *x, *dy;
+} chain_model;
+
+static void chain_model_init(chain_model *cm, unsigned seed)
+{
+    const char *spec = "input shape=1,28,28\n"
+                       "conv2d name=c1 out=8 k=3 pad=1\nrelu name=r1\nmax_pool2d name=p1 k=2\n"
+                       "conv2d name=c2 out=16 k=3 pad=1\nrelu name=r2\nmax_pool2d name=p2 k=2\n"
+                       "flatten\ndense name=d out=10\n";
+    cm->m = NULL;
+    cm->x = cm->dy = NULL;
+    assert_int_equal(vn_model_from_spec(spec, &cm->m), VN_OK);
+    int64_t xs[4] = {6, 1, 28, 28}, ys[2] = {6, 10};
+    assert_int_equal(vn_tensor_create(VN_F32, 4, xs, &cm->x), VN_OK);
+    assert_int_equal(vn_tensor_create(VN_F32, 2, ys, &cm->dy), VN_OK);
+    float *px = random_floats(6 * 784, seed), *pd = random_floats(60, seed + 1);
+    memcpy(vn_tensor_data(cm->x), px, sizeof(float) * 6 * 784);
+    memcpy(vn_tensor_data(cm->dy), pd, sizeof(float) * 60);
+    free(px);
+    free(pd);
+}
+
+static void chain_model_free(chain_model *cm)
+{
+    vn_tensor_destroy(cm->x);
+    vn_tensor_destroy(cm->dy);
+    vn_model_destroy(cm->m);
 }
 
 /* A training step of a model with conv -> relu -> max_pool2d chains, run
@@ -1018,19 +1086,10 @@ static void test_conv2d_relu_pool_fusable_needs_whole_planes(void **state)
 static void test_model_conv_relu_pool_fusion_matches_unfused_step(void **state)
 {
     (void)state;
-    const char *spec = "input shape=1,28,28\n"
-                       "conv2d name=c1 out=8 k=3 pad=1\nrelu name=r1\nmax_pool2d name=p1 k=2\n"
-                       "conv2d name=c2 out=16 k=3 pad=1\nrelu name=r2\nmax_pool2d name=p2 k=2\n"
-                       "flatten\ndense name=d out=10\n";
-    vn_model *m = NULL;
-    assert_int_equal(vn_model_from_spec(spec, &m), VN_OK);
-    int64_t xs[4] = {6, 1, 28, 28}, ys[2] = {6, 10};
-    vn_tensor *x = NULL, *dy = NULL;
-    assert_int_equal(vn_tensor_create(VN_F32, 4, xs, &x), VN_OK);
-    assert_int_equal(vn_tensor_create(VN_F32, 2, ys, &dy), VN_OK);
-    float *px = random_floats(6 * 784, 31), *pd = random_floats(60, 32);
-    memcpy(vn_tensor_data(x), px, sizeof(float) * 6 * 784);
-    memcpy(vn_tensor_data(dy), pd, sizeof(float) * 60);
+    chain_model cm;
+    chain_model_init(&cm, 31);
+    vn_model *m = cm.m;
+    const vn_tensor *x = cm.x, *dy = cm.dy;
     const char *kept[] = {"c1", "r1", "c2", "r2"};
     const int np = vn_model_param_count(m);
     float *ref[16] = {0};
@@ -1070,11 +1129,7 @@ static void test_model_conv_relu_pool_fusion_matches_unfused_step(void **state)
     }
     for (int t = 0; t < 16; t++)
         free(ref[t]);
-    free(px);
-    free(pd);
-    vn_tensor_destroy(x);
-    vn_tensor_destroy(dy);
-    vn_model_destroy(m);
+    chain_model_free(&cm);
 }
 
 /* The weight and bias gradients of conv -> relu -> 2x2 max-pool taken
@@ -1088,20 +1143,12 @@ static void test_model_conv_relu_pool_fusion_matches_unfused_step(void **state)
 static void test_conv_relu_pool_weight_grad_matches_dense(void **state)
 {
     (void)state;
-    const vn__conv_geom geoms[] = {
-        {.n = 5, .c = 1, .h = 28, .w = 28, .k = 32, .oh = 28, .ow = 28, .kh = 3, .kw = 3,
-         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
-        {.n = 3, .c = 3, .h = 9, .w = 11, .k = 7, .oh = 9, .ow = 11, .kh = 3, .kw = 3, .sh = 1,
-         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
-        {.n = 2, .c = 2, .h = 6, .w = 40, .k = 5, .oh = 6, .ow = 40, .kh = 3, .kw = 3, .sh = 1,
-         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
-    };
+    const vn__conv_geom geoms[] = {same3x3(5, 1, 28, 28, 32), same3x3(3, 3, 9, 11, 7),
+                                   same3x3(2, 2, 6, 40, 5)};
     const int old = vn_get_num_threads();
     for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
         const vn__conv_geom *g = &geoms[gi];
-        vn__pool_geom pg = {.n = g->n, .c = g->k, .h = g->oh, .w = g->ow, .oh = g->oh / 2,
-                            .ow = g->ow / 2, .kh = 2, .kw = 2, .sh = 2, .sw = 2, .dh = 1,
-                            .dw = 1};
+        const vn__pool_geom pg = pool_over(g, 2, 2, 0);
         const size_t nq = (size_t)(pg.n * pg.c * pg.oh * pg.ow), nw = (size_t)(g->k * g->c * 9);
         conv_case c;
         conv_case_init(&c, g, 41 + (unsigned)gi);
@@ -1187,11 +1234,8 @@ static void test_conv_relu_pool_weight_grad_matches_dense(void **state)
 static void test_conv_relu_pool_weight_grad_refuses_other_geometry(void **state)
 {
     (void)state;
-    const vn__conv_geom ok = {.n = 2, .c = 1, .h = 8, .w = 8, .k = 4, .oh = 8, .ow = 8,
-                              .kh = 3, .kw = 3, .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1,
-                              .dw = 1, .groups = 1};
-    const vn__pool_geom pok = {.n = 2, .c = 4, .h = 8, .w = 8, .oh = 4, .ow = 4, .kh = 2,
-                               .kw = 2, .sh = 2, .sw = 2, .dh = 1, .dw = 1};
+    const vn__conv_geom ok = same3x3(2, 1, 8, 8, 4);
+    const vn__pool_geom pok = pool_over(&ok, 2, 2, 0);
     assert_true(vn__conv_relu_pool_grad_fusable(&ok, &pok));
     vn__conv_geom g = ok;
     g.sh = g.sw = 2;
@@ -1241,19 +1285,10 @@ static void test_model_first_conv_weight_grad_skips_output_grad(void **state)
     (void)state;
     if (!vn__conv_relu_pool_grad_vectorised())
         skip(); /* the graph uses the dense path without AVX-512 */
-    const char *spec = "input shape=1,28,28\n"
-                       "conv2d name=c1 out=8 k=3 pad=1\nrelu name=r1\nmax_pool2d name=p1 k=2\n"
-                       "conv2d name=c2 out=16 k=3 pad=1\nrelu name=r2\nmax_pool2d name=p2 k=2\n"
-                       "flatten\ndense name=d out=10\n";
-    vn_model *m = NULL;
-    assert_int_equal(vn_model_from_spec(spec, &m), VN_OK);
-    int64_t xs[4] = {6, 1, 28, 28}, ys[2] = {6, 10};
-    vn_tensor *x = NULL, *dy = NULL;
-    assert_int_equal(vn_tensor_create(VN_F32, 4, xs, &x), VN_OK);
-    assert_int_equal(vn_tensor_create(VN_F32, 2, ys, &dy), VN_OK);
-    float *px = random_floats(6 * 784, 33), *pd = random_floats(60, 34);
-    memcpy(vn_tensor_data(x), px, sizeof(float) * 6 * 784);
-    memcpy(vn_tensor_data(dy), pd, sizeof(float) * 60);
+    chain_model cm;
+    chain_model_init(&cm, 33);
+    vn_model *m = cm.m;
+    const vn_tensor *x = cm.x, *dy = cm.dy;
     const int np = vn_model_param_count(m);
     float *ref[16] = {0};
     assert_true(np <= 16);
@@ -1288,11 +1323,7 @@ static void test_model_first_conv_weight_grad_skips_output_grad(void **state)
     }
     for (int i = 0; i < 16; i++)
         free(ref[i]);
-    free(px);
-    free(pd);
-    vn_tensor_destroy(x);
-    vn_tensor_destroy(dy);
-    vn_model_destroy(m);
+    chain_model_free(&cm);
 }
 
 /* The weight gradient from tap-major columns packed straight into the
@@ -1304,16 +1335,8 @@ static void test_model_first_conv_weight_grad_skips_output_grad(void **state)
 static void test_conv2d_weight_grad_packed_rows_match_im2col(void **state)
 {
     (void)state;
-    vn__conv_geom geoms[] = {
-        {.n = 9, .c = 32, .h = 14, .w = 14, .k = 64, .oh = 14, .ow = 14, .kh = 3, .kw = 3,
-         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
-        {.n = 3, .c = 32, .h = 28, .w = 28, .k = 8, .oh = 28, .ow = 28, .kh = 3, .kw = 3,
-         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
-        {.n = 5, .c = 64, .h = 7, .w = 7, .k = 16, .oh = 7, .ow = 7, .kh = 3, .kw = 3, .sh = 1,
-         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
-        {.n = 4, .c = 32, .h = 9, .w = 11, .k = 12, .oh = 9, .ow = 11, .kh = 3, .kw = 3,
-         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
-    };
+    vn__conv_geom geoms[] = {same3x3(9, 32, 14, 14, 64), same3x3(3, 32, 28, 28, 8),
+                             same3x3(5, 64, 7, 7, 16), same3x3(4, 32, 9, 11, 12)};
     const int old = vn_get_num_threads();
     for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
         const vn__conv_geom *g = &geoms[gi];
@@ -1382,26 +1405,16 @@ static void test_conv_pool_direct_matches_gemm_path(void **state)
     (void)state;
     if (!__builtin_cpu_supports("avx512f"))
         skip(); /* the direct path is AVX-512 only */
-    const vn__conv_geom geoms[] = {
-        {.n = 4, .c = 1, .h = 28, .w = 28, .k = 32, .oh = 28, .ow = 28, .kh = 3, .kw = 3,
-         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
-        {.n = 3, .c = 1, .h = 9, .w = 13, .k = 5, .oh = 9, .ow = 13, .kh = 3, .kw = 3, .sh = 1,
-         .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
-        {.n = 2, .c = 1, .h = 10, .w = 70, .k = 4, .oh = 10, .ow = 70, .kh = 3, .kw = 3,
-         .sh = 1, .sw = 1, .ph = 1, .pw = 1, .dh = 1, .dw = 1, .groups = 1},
-    };
+    const vn__conv_geom geoms[] = {same3x3(4, 1, 28, 28, 32), same3x3(3, 1, 9, 13, 5),
+                                   same3x3(2, 1, 10, 70, 4)};
     const int old = vn_get_num_threads();
     for (size_t gi = 0; gi < sizeof geoms / sizeof geoms[0]; gi++) {
         const vn__conv_geom *g = &geoms[gi];
-        vn__pool_geom pg = {.n = g->n, .c = g->k, .h = g->oh, .w = g->ow, .oh = g->oh / 2,
-                            .ow = g->ow / 2, .kh = 2, .kw = 2, .sh = 2, .sw = 2, .dh = 1,
-                            .dw = 1};
-        const size_t nq = (size_t)(pg.n * pg.c * pg.oh * pg.ow);
+        const vn__pool_geom pg = pool_over(g, 2, 2, 0);
         conv_case c;
         conv_case_init(&c, g, 91 + (unsigned)gi);
-        float *q0 = malloc(nq * sizeof(float)), *q1 = malloc(nq * sizeof(float));
-        int32_t *a0 = malloc(nq * sizeof(int32_t)), *a1 = malloc(nq * sizeof(int32_t));
-        assert_true(q0 && q1 && a0 && a1);
+        pool_pair q;
+        pool_pair_init(&q, &pg);
         assert_true(vn__conv_pool_direct_ok(g, &pg));
         for (int threads = 1; threads <= 2; threads++)
             for (int with_bias = 0; with_bias < 2; with_bias++) {
@@ -1409,30 +1422,17 @@ static void test_conv_pool_direct_matches_gemm_path(void **state)
                 assert_int_equal(vn_set_num_threads(threads), VN_OK);
                 assert_true(vn__conv_pool_direct_enable(false));
                 assert_false(vn__conv_pool_direct_ok(g, &pg));
-                assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q0, a0),
-                                 VN_OK);
+                assert_int_equal(
+                    vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q.q0, q.a0), VN_OK);
                 assert_true(vn__conv_pool_direct_enable(true));
-                memset(q1, 0xff, nq * sizeof(float));
-                memset(a1, 0xff, nq * sizeof(int32_t));
-                assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q1, a1),
-                                 VN_OK);
-                assert_memory_equal(q0, q1, nq * sizeof(float));
-                assert_memory_equal(a0, a1, nq * sizeof(int32_t));
-                memset(q1, 0xff, nq * sizeof(float));
-                assert_int_equal(vn__conv2d_forward_relu_pool(g, c.x, c.w, bias, &pg, q1, NULL),
-                                 VN_OK);
-                assert_memory_equal(q0, q1, nq * sizeof(float));
+                check_forward_relu_pool(g, &c, bias, &pg, &q);
             }
-        free(q0);
-        free(q1);
-        free(a0);
-        free(a1);
+        pool_pair_free(&q);
         conv_case_free(&c);
     }
     assert_int_equal(vn_set_num_threads(old), VN_OK);
     vn__conv_geom g = geoms[0];
-    vn__pool_geom pg = {.n = 4, .c = 32, .h = 28, .w = 28, .oh = 14, .ow = 14, .kh = 2, .kw = 2,
-                        .sh = 2, .sw = 2, .dh = 1, .dw = 1};
+    vn__pool_geom pg = pool_over(&geoms[0], 2, 2, 0);
     g.c = 2;
     assert_false(vn__conv_pool_direct_ok(&g, &pg));
     g = geoms[0];

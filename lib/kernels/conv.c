@@ -546,6 +546,13 @@ vn_status vn__conv2d_forward(const vn__conv_geom *g, const float *x, const float
     return vn__conv2d_forward_relu(g, x, w, bias, y, NULL);
 }
 
+/* Plan j's blocks; whether every block holds whole output planes. */
+static bool whole_planes(conv_job *j)
+{
+    plan_blocks(j);
+    return j->band >= j->g->oh;
+}
+
 bool vn__conv2d_relu_pool_fusable(const vn__conv_geom *g)
 {
     if (g->n == 0 || g->k == 0 || plane_out(g) == 0 || vn__conv_is_depthwise(g))
@@ -554,8 +561,7 @@ bool vn__conv2d_relu_pool_fusable(const vn__conv_geom *g)
     if (g->n < vn__num_threads() && task_count(g) == g->n)
         return false;
     conv_job j = {.g = g};
-    plan_blocks(&j);
-    return j.band >= g->oh;   /* every block holds whole output planes */
+    return whole_planes(&j);
 }
 
 vn_status vn__conv2d_forward_relu_pool(const vn__conv_geom *g, const float *x, const float *w,
@@ -730,11 +736,9 @@ static bool tap_major_plan(conv_job *j)
     const vn__conv_geom *g = j->g;
     if (!vn__im2row_packable(g))
         return false;
-    conv_job probe = {.g = g};
-    plan_blocks(&probe);
     int64_t nr, kc;
-    return probe.band >= g->oh &&
-           vn__gemm_prepack_layout(g->k, col_rows(g), probe.chunk * plane_out(g), &nr, &kc);
+    return whole_planes(j) &&
+           vn__gemm_prepack_layout(g->k, col_rows(g), j->chunk * plane_out(g), &nr, &kc);
 }
 
 vn_status vn__conv2d_backward_weight(const vn__conv_geom *g, const float *x, const float *dy,

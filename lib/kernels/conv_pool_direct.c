@@ -20,32 +20,25 @@
  */
 #include "kernels/kernels.h"
 
-#include <stdatomic.h>
-
 #if defined(__x86_64__) && defined(__GNUC__)
 #  define CPD_AVX512 1
-#  include <immintrin.h>
+#  include "kernels/pool2x2_avx512.h"
 #else
 #  define CPD_AVX512 0
 #endif
 
-static atomic_int g_off; /* tests: 1 turns the direct path off */
+static vn__simd_switch simd; /* tests turn the direct path off */
 
 bool vn__conv_pool_direct_enable(bool on)
 {
-    atomic_store(&g_off, on ? 0 : 1);
+    vn__simd_set(&simd, on);
     return true;
 }
 
 bool vn__conv_pool_direct_ok(const vn__conv_geom *g, const vn__pool_geom *p)
 {
 #if CPD_AVX512
-    static int avx512 = -1;
-    if (atomic_load_explicit(&g_off, memory_order_relaxed))
-        return false;
-    if (avx512 < 0)
-        avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    return avx512 && g->c == 1 && g->groups == 1 && g->kh == 3 && g->kw == 3 && g->sh == 1 &&
+    return vn__simd_on(&simd) && g->c == 1 && g->groups == 1 && g->kh == 3 && g->kw == 3 && g->sh == 1 &&
            g->sw == 1 && g->ph == 1 && g->pw == 1 && g->dh == 1 && g->dw == 1 &&
            g->oh == g->h && g->ow == g->w && p->kh == 2 && p->kw == 2 && p->sh == 2 &&
            p->sw == 2 && p->ph == 0 && p->pw == 0 && p->dh == 1 && p->dw == 1 &&
@@ -104,9 +97,6 @@ ATTR static void samples(void *arg, int64_t begin, int64_t end)
     const int64_t H = g->h, W = g->w, K = g->k, PH = j->p->oh, PW = j->p->ow, Q = PH * PW;
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
                                            30);
-    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-    const __m512i one = _mm512_set1_epi32(1), wv = _mm512_set1_epi32((int32_t)W);
-    const __m512i wv1 = _mm512_set1_epi32((int32_t)W + 1);
     for (int64_t n = begin; n < end; n++) {
         const float *x = j->x + n * H * W;
         for (int64_t i = 0; i < PH; i++)
@@ -132,27 +122,13 @@ ATTR static void samples(void *arg, int64_t begin, int64_t end)
                                 X[t] = R[rr + t / 3][t % 3][h];
                             conv[rr][h] = conv16(X, wk, b);
                         }
-                    __m512 m = _mm512_permutex2var_ps(conv[0][0], even, conv[0][1]);
-                    const __m512 t1 = _mm512_permutex2var_ps(conv[0][0], odd, conv[0][1]);
-                    const __m512 t2 = _mm512_permutex2var_ps(conv[1][0], even, conv[1][1]);
-                    const __m512 t3 = _mm512_permutex2var_ps(conv[1][0], odd, conv[1][1]);
-                    const __mmask16 w1 = _mm512_cmp_ps_mask(t1, m, _CMP_GT_OQ) |
-                                         _mm512_cmp_ps_mask(t1, t1, _CMP_UNORD_Q);
-                    m = _mm512_mask_mov_ps(m, w1, t1);
-                    const __mmask16 w2 = _mm512_cmp_ps_mask(t2, m, _CMP_GT_OQ) |
-                                         _mm512_cmp_ps_mask(t2, t2, _CMP_UNORD_Q);
-                    m = _mm512_mask_mov_ps(m, w2, t2);
-                    const __mmask16 w3 = _mm512_cmp_ps_mask(t3, m, _CMP_GT_OQ) |
-                                         _mm512_cmp_ps_mask(t3, t3, _CMP_UNORD_Q);
-                    m = _mm512_mask_mov_ps(m, w3, t3);
+                    __m512i tap;
+                    const __m512 m = vn__max2x2_avx512(conv[0][0], conv[0][1], conv[1][0],
+                                                       conv[1][1], (int32_t)W, &tap);
                     const int64_t at = (n * K + k) * Q + i * PW + o;
                     _mm512_mask_storeu_ps(j->y + at, mo, m);
-                    if (j->argmax) {
-                        __m512i kk = _mm512_maskz_mov_epi32(w1, one);
-                        kk = _mm512_mask_mov_epi32(kk, w2, wv);
-                        kk = _mm512_mask_mov_epi32(kk, w3, wv1);
-                        _mm512_mask_storeu_epi32(j->argmax + at, mo, _mm512_add_epi32(base, kk));
-                    }
+                    if (j->argmax)
+                        _mm512_mask_storeu_epi32(j->argmax + at, mo, _mm512_add_epi32(base, tap));
                 }
             }
     }

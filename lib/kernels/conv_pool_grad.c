@@ -100,166 +100,147 @@ static void shifted_rows(const cpg_job *j, const float *P, int64_t j0, int64_t l
         }
 }
 
-/* The lane sums of output channels [k0, k1) over the batch: per channel
- * C*9 tap sums then the bias sum, LANES floats each, in acc. The portable
- * loop: a multiply then an add (ISO C does not contract them), as the
- * AVX-512 loop does, so the two agree bit for bit. */
-static void lane_sums(cpg_job *j, int64_t k0, int64_t k1, float *acc, float *V)
+/* The lane sums of output channels [k0, k1), per channel C*9 tap sums then
+ * the bias sum, LANES floats each, in acc: one call of a block function
+ * per block of 16 windows (j0 ..) of pool row i of sample n, the input
+ * rows it reads padded in P. */
+typedef void (*window_block_fn)(cpg_job *j, const float *P, int64_t n, int64_t i, int64_t j0,
+                                int64_t k0, int64_t k1, float *acc, float *V);
+
+static void lane_sums(cpg_job *j, int64_t k0, int64_t k1, float *acc, float *V,
+                      window_block_fn block)
 {
-    const vn__conv_geom *g = j->g;
-    const int64_t C = g->c, K = g->k, W = g->w, PH = j->p->oh, PW = j->p->ow;
-    const int64_t per_k = (C * 9 + 1) * LANES;
-    float *P = V + C * 16 * LANES;
-    for (int64_t n = 0; n < g->n; n++)
-        for (int64_t i = 0; i < PH; i++) {
+    float *P = V + j->g->c * 16 * LANES;
+    for (int64_t n = 0; n < j->g->n; n++)
+        for (int64_t i = 0; i < j->p->oh; i++) {
             padded_rows(j, n, i, P);
-            for (int64_t j0 = 0; j0 < PW; j0 += LANES) {
-                const int64_t live = VN_MIN((int64_t)LANES, PW - j0);
-                shifted_rows(j, P, j0, live, V);
-                for (int64_t k = k0; k < k1; k++) {
-                    const int64_t at = ((n * K + k) * PH + i) * PW + j0;
-                    float gl[LANES];
-                    bool di[LANES], dj[LANES];
-                    for (int l = 0; l < LANES; l++) {
-                        const bool on = l < live;
-                        const int64_t d = on ? j->am[at + l] - (2 * i * W + 2 * (j0 + l)) : 0;
-                        gl[l] = on && j->q[at + l] > 0.0f ? j->dq[at + l] : 0.0f;
-                        di[l] = d >= W;
-                        dj[l] = d == 1 || d == W + 1;
-                    }
-                    float *ak = acc + (k - k0) * per_k;
-                    for (int64_t c = 0; c < C; c++)
-                        for (int t = 0; t < 9; t++) {
-                            const float *v00 = V + ((c * 4 + t / 3) * 4 + t % 3) * LANES;
-                            const float *v01 = v00 + LANES, *v10 = v00 + 4 * LANES;
-                            const float *v11 = v10 + LANES;
-                            float *s = ak + (c * 9 + t) * LANES;
-                            for (int l = 0; l < LANES; l++) {
-                                const float lo = dj[l] ? v01[l] : v00[l];
-                                const float hi = dj[l] ? v11[l] : v10[l];
-                                const float prod = gl[l] * (di[l] ? hi : lo);
-                                s[l] = s[l] + prod;
-                            }
-                        }
-                    float *sb = ak + C * 9 * LANES;
-                    for (int l = 0; l < LANES; l++)
-                        sb[l] = sb[l] + gl[l];
-                }
-            }
+            for (int64_t j0 = 0; j0 < j->p->ow; j0 += LANES)
+                block(j, P, n, i, j0, k0, k1, acc, V);
         }
 }
 
+/* The portable block: a multiply then an add (ISO C does not contract
+ * them), as the AVX-512 block does, so the two agree bit for bit. */
+static void block_portable(cpg_job *j, const float *P, int64_t n, int64_t i, int64_t j0,
+                           int64_t k0, int64_t k1, float *acc, float *V)
+{
+    const vn__conv_geom *g = j->g;
+    const int64_t C = g->c, K = g->k, W = g->w, PH = j->p->oh, PW = j->p->ow;
+    const int64_t per_k = (C * 9 + 1) * LANES, live = VN_MIN((int64_t)LANES, PW - j0);
+    shifted_rows(j, P, j0, live, V);
+    for (int64_t k = k0; k < k1; k++) {
+        const int64_t at = ((n * K + k) * PH + i) * PW + j0;
+        float gl[LANES];
+        bool di[LANES], dj[LANES];
+        for (int l = 0; l < LANES; l++) {
+            const bool on = l < live;
+            const int64_t d = on ? j->am[at + l] - (2 * i * W + 2 * (j0 + l)) : 0;
+            gl[l] = on && j->q[at + l] > 0.0f ? j->dq[at + l] : 0.0f;
+            di[l] = d >= W;
+            dj[l] = d == 1 || d == W + 1;
+        }
+        float *ak = acc + (k - k0) * per_k;
+        for (int64_t c = 0; c < C; c++)
+            for (int t = 0; t < 9; t++) {
+                const float *v00 = V + ((c * 4 + t / 3) * 4 + t % 3) * LANES;
+                const float *v01 = v00 + LANES, *v10 = v00 + 4 * LANES;
+                const float *v11 = v10 + LANES;
+                float *s = ak + (c * 9 + t) * LANES;
+                for (int l = 0; l < LANES; l++) {
+                    const float lo = dj[l] ? v01[l] : v00[l];
+                    const float hi = dj[l] ? v11[l] : v10[l];
+                    const float prod = gl[l] * (di[l] ? hi : lo);
+                    s[l] = s[l] + prod;
+                }
+            }
+        float *sb = ak + C * 9 * LANES;
+        for (int l = 0; l < LANES; l++)
+            sb[l] = sb[l] + gl[l];
+    }
+}
+
 #if CPG_AVX512
-/* lane_sums with AVX-512F: a window's 16 lanes in one register, the
- * selects as masked moves. */
+/* The block with AVX-512F: a window's 16 lanes in one register, the
+ * selects as masked moves; C a constant where the caller can make it one. */
 __attribute__((target("avx512f"), always_inline)) static inline void
-lane_sums_avx512_c(cpg_job *j, int64_t k0, int64_t k1, float *acc, float *V, const int64_t C)
+block_avx512_c(cpg_job *j, const float *P, int64_t n, int64_t i, int64_t j0, int64_t k0,
+               int64_t k1, float *acc, float *V, const int64_t C)
 {
     const vn__conv_geom *g = j->g;
     const int64_t K = g->k, W = g->w, PH = j->p->oh, PW = j->p->ow;
-    const int64_t per_k = (C * 9 + 1) * LANES;
+    const int64_t per_k = (C * 9 + 1) * LANES, stride = row_stride(W);
+    const int64_t live = VN_MIN((int64_t)LANES, PW - j0);
+    const __mmask16 mo = (__mmask16)((1u << live) - 1u);
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
                                            30);
     const __m512i one = _mm512_set1_epi32(1), wv = _mm512_set1_epi32((int32_t)W);
     const __m512i wv1 = _mm512_set1_epi32((int32_t)W + 1);
     const __m512 zero = _mm512_setzero_ps();
-    const int64_t stride = row_stride(W);
-    float *P = V + C * 16 * LANES;
-    for (int64_t n = 0; n < g->n; n++)
-        for (int64_t i = 0; i < PH; i++) {
-            padded_rows(j, n, i, P);
-            for (int64_t j0 = 0; j0 < PW; j0 += LANES) {
-                const int64_t live = VN_MIN((int64_t)LANES, PW - j0);
-                const __mmask16 mo = (__mmask16)((1u << live) - 1u);
-                /* shifted_rows: the even lanes of 32 floats from 2*j0 + a */
-                for (int64_t cr = 0; cr < C * 4; cr++)
-                    for (int a = 0; a < 4; a++) {
-                        const float *src = P + cr * stride + 2 * j0 + a;
-                        _mm512_storeu_ps(V + (cr * 4 + a) * LANES,
-                                         _mm512_maskz_permutex2var_ps(
-                                             mo, _mm512_loadu_ps(src), even,
-                                             _mm512_loadu_ps(src + LANES)));
-                    }
-                const __m512i base =
-                    _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * i * W + 2 * j0)), even);
-                for (int64_t k = k0; k < k1; k++) {
-                    const int64_t at = ((n * K + k) * PH + i) * PW + j0;
-                    const __m512 qv = _mm512_maskz_loadu_ps(mo, j->q + at);
-                    const __mmask16 pos = _mm512_mask_cmp_ps_mask(mo, qv, zero, _CMP_GT_OQ);
-                    const __m512 gv = _mm512_maskz_loadu_ps(pos, j->dq + at);
-                    const __m512i d =
-                        _mm512_sub_epi32(_mm512_maskz_loadu_epi32(mo, j->am + at), base);
-                    const __mmask16 mi = _mm512_mask_cmpge_epi32_mask(mo, d, wv);
-                    const __mmask16 mj = _mm512_mask_cmpeq_epi32_mask(mo, d, one) |
-                                         _mm512_mask_cmpeq_epi32_mask(mo, d, wv1);
-                    float *ak = acc + (k - k0) * per_k;
-                    for (int64_t c = 0; c < C; c++)
-                        for (int t = 0; t < 9; t++) {
-                            const float *v00 = V + ((c * 4 + t / 3) * 4 + t % 3) * LANES;
-                            const __m512 lo = _mm512_mask_mov_ps(
-                                _mm512_loadu_ps(v00), mj, _mm512_loadu_ps(v00 + LANES));
-                            const __m512 hi =
-                                _mm512_mask_mov_ps(_mm512_loadu_ps(v00 + 4 * LANES), mj,
-                                                   _mm512_loadu_ps(v00 + 5 * LANES));
-                            const __m512 v = _mm512_mask_mov_ps(lo, mi, hi);
-                            float *s = ak + (c * 9 + t) * LANES;
-                            _mm512_storeu_ps(s, _mm512_add_ps(_mm512_loadu_ps(s),
-                                                              _mm512_mul_ps(gv, v)));
-                        }
-                    float *sb = ak + C * 9 * LANES;
-                    _mm512_storeu_ps(sb, _mm512_add_ps(_mm512_loadu_ps(sb), gv));
-                }
-            }
+    /* shifted_rows: the even lanes of 32 floats from 2*j0 + a */
+    for (int64_t cr = 0; cr < C * 4; cr++)
+        for (int a = 0; a < 4; a++) {
+            const float *src = P + cr * stride + 2 * j0 + a;
+            _mm512_storeu_ps(V + (cr * 4 + a) * LANES,
+                             _mm512_maskz_permutex2var_ps(mo, _mm512_loadu_ps(src), even,
+                                                          _mm512_loadu_ps(src + LANES)));
         }
+    const __m512i base = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * i * W + 2 * j0)), even);
+    for (int64_t k = k0; k < k1; k++) {
+        const int64_t at = ((n * K + k) * PH + i) * PW + j0;
+        const __m512 qv = _mm512_maskz_loadu_ps(mo, j->q + at);
+        const __mmask16 pos = _mm512_mask_cmp_ps_mask(mo, qv, zero, _CMP_GT_OQ);
+        const __m512 gv = _mm512_maskz_loadu_ps(pos, j->dq + at);
+        const __m512i d = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(mo, j->am + at), base);
+        const __mmask16 mi = _mm512_mask_cmpge_epi32_mask(mo, d, wv);
+        const __mmask16 mj = _mm512_mask_cmpeq_epi32_mask(mo, d, one) |
+                             _mm512_mask_cmpeq_epi32_mask(mo, d, wv1);
+        float *ak = acc + (k - k0) * per_k;
+        for (int64_t c = 0; c < C; c++)
+            for (int t = 0; t < 9; t++) {
+                const float *v00 = V + ((c * 4 + t / 3) * 4 + t % 3) * LANES;
+                const __m512 lo = _mm512_mask_mov_ps(_mm512_loadu_ps(v00), mj,
+                                                     _mm512_loadu_ps(v00 + LANES));
+                const __m512 hi = _mm512_mask_mov_ps(_mm512_loadu_ps(v00 + 4 * LANES), mj,
+                                                     _mm512_loadu_ps(v00 + 5 * LANES));
+                const __m512 v = _mm512_mask_mov_ps(lo, mi, hi);
+                float *s = ak + (c * 9 + t) * LANES;
+                _mm512_storeu_ps(s, _mm512_add_ps(_mm512_loadu_ps(s), _mm512_mul_ps(gv, v)));
+            }
+        float *sb = ak + C * 9 * LANES;
+        _mm512_storeu_ps(sb, _mm512_add_ps(_mm512_loadu_ps(sb), gv));
+    }
 }
 
 /* One input channel (a grayscale network's first layer) compiled apart:
  * the 16 shifted rows then stay in registers across the output channels. */
-__attribute__((target("avx512f"))) static void lane_sums_avx512(cpg_job *j, int64_t k0,
+__attribute__((target("avx512f"))) static void block_avx512_one(cpg_job *j, const float *P,
+                                                                 int64_t n, int64_t i,
+                                                                 int64_t j0, int64_t k0,
                                                                  int64_t k1, float *acc,
                                                                  float *V)
 {
-    if (j->g->c == 1)
-        lane_sums_avx512_c(j, k0, k1, acc, V, 1);
-    else
-        lane_sums_avx512_c(j, k0, k1, acc, V, j->g->c);
+    block_avx512_c(j, P, n, i, j0, k0, k1, acc, V, 1);
 }
 
-static int avx512_known = -1; /* -1 not yet asked; a benign race: all compute the same */
-
-static bool has_avx512(void)
+__attribute__((target("avx512f"))) static void block_avx512(cpg_job *j, const float *P,
+                                                             int64_t n, int64_t i, int64_t j0,
+                                                             int64_t k0, int64_t k1, float *acc,
+                                                             float *V)
 {
-    int k = __atomic_load_n(&avx512_known, __ATOMIC_RELAXED);
-    if (k < 0) {
-        __builtin_cpu_init();
-        k = __builtin_cpu_supports("avx512f") ? 1 : 0;
-        __atomic_store_n(&avx512_known, k, __ATOMIC_RELAXED);
-    }
-    return k == 1;
+    block_avx512_c(j, P, n, i, j0, k0, k1, acc, V, j->g->c);
 }
 #endif
+
+static vn__simd_switch simd;
 
 bool vn__conv_relu_pool_grad_use_simd(bool on)
 {
-#if CPG_AVX512
-    if (!on) {
-        __atomic_store_n(&avx512_known, 0, __ATOMIC_RELAXED);
-        return true;
-    }
-    __atomic_store_n(&avx512_known, -1, __ATOMIC_RELAXED);
-    return has_avx512();
-#else
-    return !on;
-#endif
+    return vn__simd_set(&simd, on);
 }
 
 bool vn__conv_relu_pool_grad_vectorised(void)
 {
-#if CPG_AVX512
-    return has_avx512();
-#else
-    return false;
-#endif
+    return CPG_AVX512 && vn__simd_on(&simd);
 }
 
 /* Output channels [k0, k1): lane sums over the batch, then into dw / db. */
@@ -275,12 +256,12 @@ static void grad_channels(void *arg, int64_t k0, int64_t k1)
     }
     float *V = acc + nk * per_k;
     memset(acc, 0, (size_t)(nk * per_k) * sizeof(float));
+    window_block_fn block = block_portable;
 #if CPG_AVX512
-    if (has_avx512())
-        lane_sums_avx512(j, k0, k1, acc, V);
-    else
+    if (vn__simd_on(&simd))
+        block = j->g->c == 1 ? block_avx512_one : block_avx512;
 #endif
-        lane_sums(j, k0, k1, acc, V);
+    lane_sums(j, k0, k1, acc, V, block);
     for (int64_t k = k0; k < k1; k++) {
         const float *ak = acc + (k - k0) * per_k;
         for (int64_t e = 0; e <= C * 9; e++) {

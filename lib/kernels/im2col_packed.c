@@ -18,8 +18,6 @@
  */
 #include "kernels/gemm_internal.h"
 
-#include <stdatomic.h>
-
 #if VN_GEMM_X86
 #include <immintrin.h>
 #endif
@@ -28,24 +26,19 @@
 /* Kernel sizes taken (per axis): the per-panel masks live on the stack. */
 #define MAX_TAPS_1D 16
 
-static atomic_int g_off; /* tests: 1 turns the packed path off */
+static vn__simd_switch simd; /* tests turn the packed path off */
 
 bool vn__im2col_packed_enable(bool on)
 {
-    atomic_store(&g_off, on ? 0 : 1);
+    vn__simd_set(&simd, on);
     return true;
 }
 
 bool vn__im2col_packable(const vn__conv_geom *g, int64_t cnt, int64_t oh0, int64_t oh1)
 {
 #if VN_GEMM_X86
-    static int avx512 = -1;
-    if (atomic_load_explicit(&g_off, memory_order_relaxed))
-        return false;
-    if (avx512 < 0)
-        avx512 = __builtin_cpu_supports("avx512f");
     const int64_t cols = (oh1 - oh0) * g->ow;
-    return avx512 && g->groups == 1 && g->sh == 1 && g->sw == 1 && g->w == g->ow &&
+    return vn__simd_on(&simd) && g->groups == 1 && g->sh == 1 && g->sw == 1 && g->w == g->ow &&
            g->kh <= MAX_TAPS_1D && g->kw <= MAX_TAPS_1D && oh1 > oh0 &&
            (cnt == 1 || cols >= PANEL) && g->h * g->w <= INT32_MAX / 2;
 #else

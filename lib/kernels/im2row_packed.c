@@ -20,7 +20,6 @@
  */
 #include "kernels/gemm_internal.h"
 
-#include <stdatomic.h>
 #include <string.h>
 
 #if VN_GEMM_X86
@@ -29,23 +28,18 @@
 
 #define PANEL 32
 
-static atomic_int g_off; /* tests: 1 turns the packed path off */
+static vn__simd_switch simd; /* tests turn the packed path off */
 
 bool vn__im2row_packed_enable(bool on)
 {
-    atomic_store(&g_off, on ? 0 : 1);
+    vn__simd_set(&simd, on);
     return true;
 }
 
 bool vn__im2row_packable(const vn__conv_geom *g)
 {
 #if VN_GEMM_X86
-    static int avx512 = -1;
-    if (atomic_load_explicit(&g_off, memory_order_relaxed))
-        return false;
-    if (avx512 < 0)
-        avx512 = __builtin_cpu_supports("avx512f");
-    return avx512 && g->groups == 1 && g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 &&
+    return vn__simd_on(&simd) && g->groups == 1 && g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 &&
            g->ph == 1 && g->pw == 1 && g->dh == 1 && g->dw == 1 && g->oh == g->h &&
            g->ow == g->w && g->c % PANEL == 0 && g->c > 0 && 16 * g->h * g->w < INT32_MAX;
 #else

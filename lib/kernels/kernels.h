@@ -28,6 +28,20 @@
 #  define VN_SIMD_CLONES
 #endif
 
+/* ---- AVX-512F loops (simd_switch.c) ------------------------------------ */
+
+/* A kernel's choice between its AVX-512F loop and its portable one:
+ * vn__simd_on is true when the CPU has AVX-512F and no test turned the
+ * switch off; vn__simd_set(s, false) makes the kernel take its portable
+ * loop, (s, true) restores the CPU's choice, and returns whether the
+ * requested loop is the one now in use. One static switch per kernel,
+ * zero-initialised (on). */
+typedef struct vn__simd_switch {
+    int off;
+} vn__simd_switch;
+bool vn__simd_on(const vn__simd_switch *s);
+bool vn__simd_set(vn__simd_switch *s, bool on);
+
 /* ---- thread pool (threadpool.c) ---------------------------------------- */
 
 /* Run fn(ctx, t) for every t in [0, ntasks): on the pool's threads and the

@@ -30,7 +30,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #  define POOL_AVX512 1
-#  include <immintrin.h>
+#  include "kernels/pool2x2_avx512.h"
 #else
 #  define POOL_AVX512 0
 #endif
@@ -241,9 +241,6 @@ __attribute__((target("avx512f"))) static void max_planes_2x2_avx512(const pool_
     const int64_t OW = g->ow, W = g->w;
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
                                            30);
-    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-    const __m512i one = _mm512_set1_epi32(1), wv = _mm512_set1_epi32((int32_t)W);
-    const __m512i wv1 = _mm512_set1_epi32((int32_t)W + 1);
     for (int64_t pi = begin; pi < end; pi++) {
         const float *x = j->x + pi * g->h * W;
         float *y = j->y + pi * g->oh * OW;
@@ -255,28 +252,14 @@ __attribute__((target("avx512f"))) static void max_planes_2x2_avx512(const pool_
                 __mmask16 mo = (__mmask16)((1u << n) - 1u);
                 __mmask16 mlo = n >= 8 ? (__mmask16)0xFFFF : (__mmask16)((1u << (2 * n)) - 1u);
                 __mmask16 mhi = n > 8 ? (__mmask16)((1u << (2 * n - 16)) - 1u) : (__mmask16)0;
-                __m512 a0 = _mm512_maskz_loadu_ps(mlo, r0 + 2 * o);
-                __m512 a1 = _mm512_maskz_loadu_ps(mhi, r0 + 2 * o + 16);
-                __m512 b0 = _mm512_maskz_loadu_ps(mlo, r1 + 2 * o);
-                __m512 b1 = _mm512_maskz_loadu_ps(mhi, r1 + 2 * o + 16);
-                __m512 m = _mm512_permutex2var_ps(a0, even, a1);
-                __m512 t1 = _mm512_permutex2var_ps(a0, odd, a1);
-                __m512 t2 = _mm512_permutex2var_ps(b0, even, b1);
-                __m512 t3 = _mm512_permutex2var_ps(b0, odd, b1);
-                __mmask16 w1 = _mm512_cmp_ps_mask(t1, m, _CMP_GT_OQ) |
-                               _mm512_cmp_ps_mask(t1, t1, _CMP_UNORD_Q);
-                m = _mm512_mask_mov_ps(m, w1, t1);
-                __mmask16 w2 = _mm512_cmp_ps_mask(t2, m, _CMP_GT_OQ) |
-                               _mm512_cmp_ps_mask(t2, t2, _CMP_UNORD_Q);
-                m = _mm512_mask_mov_ps(m, w2, t2);
-                __mmask16 w3 = _mm512_cmp_ps_mask(t3, m, _CMP_GT_OQ) |
-                               _mm512_cmp_ps_mask(t3, t3, _CMP_UNORD_Q);
-                m = _mm512_mask_mov_ps(m, w3, t3);
+                __m512i k;
+                __m512 m = vn__max2x2_avx512(_mm512_maskz_loadu_ps(mlo, r0 + 2 * o),
+                                             _mm512_maskz_loadu_ps(mhi, r0 + 2 * o + 16),
+                                             _mm512_maskz_loadu_ps(mlo, r1 + 2 * o),
+                                             _mm512_maskz_loadu_ps(mhi, r1 + 2 * o + 16),
+                                             (int32_t)W, &k);
                 _mm512_mask_storeu_ps(y + oh * OW + o, mo, m);
                 if (am) {
-                    __m512i k = _mm512_maskz_mov_epi32(w1, one);
-                    k = _mm512_mask_mov_epi32(k, w2, wv);
-                    k = _mm512_mask_mov_epi32(k, w3, wv1);
                     /* base + 2*(o + lane) + k */
                     __m512i at = _mm512_add_epi32(
                         _mm512_set1_epi32((int32_t)(2 * oh * W + 2 * o)),
@@ -360,32 +343,13 @@ __attribute__((target("avx512f"))) static void max_backward_2x2_avx512(const poo
     }
 }
 
-static int avx512_known = -1; /* -1 not yet asked; a benign race: all compute the same */
-
-static bool has_avx512(void)
-{
-    int k = __atomic_load_n(&avx512_known, __ATOMIC_RELAXED);
-    if (k < 0) {
-        __builtin_cpu_init();
-        k = __builtin_cpu_supports("avx512f") ? 1 : 0;
-        __atomic_store_n(&avx512_known, k, __ATOMIC_RELAXED);
-    }
-    return k == 1;
-}
 #endif
+
+static vn__simd_switch simd;
 
 bool vn__max_pool_use_simd(bool on)
 {
-#if POOL_AVX512
-    if (!on) {
-        __atomic_store_n(&avx512_known, 0, __ATOMIC_RELAXED);
-        return true;
-    }
-    __atomic_store_n(&avx512_known, -1, __ATOMIC_RELAXED);
-    return has_avx512();
-#else
-    return !on;
-#endif
+    return vn__simd_set(&simd, on);
 }
 
 VN_SIMD_CLONES static void max_forward_planes(void *arg, int64_t begin, int64_t end)
@@ -396,7 +360,7 @@ VN_SIMD_CLONES static void max_forward_planes(void *arg, int64_t begin, int64_t 
                   (g->oh - 1) * g->sh + (int64_t)(g->kh - 1) * g->dh < g->h &&
                   (g->ow - 1) * g->sw + (int64_t)(g->kw - 1) * g->dw < g->w;
 #if POOL_AVX512
-    if (is_2x2(g) && has_avx512()) {
+    if (is_2x2(g) && vn__simd_on(&simd)) {
         max_planes_2x2_avx512(j, begin, end);
         return;
     }
@@ -427,7 +391,7 @@ VN_SIMD_CLONES static void max_backward_planes(void *arg, int64_t begin, int64_t
     const pool_job *j = arg;
     const vn__pool_geom *g = j->g;
 #if POOL_AVX512
-    if (is_2x2(g) && has_avx512()) {
+    if (is_2x2(g) && vn__simd_on(&simd)) {
         max_backward_2x2_avx512(j, begin, end);
         return;
     }

@@ -39,7 +39,7 @@
  *
  * When such a chain starts the network (nothing upstream needs the
  * convolution's input gradient), its backward skips the relu's and the
- * convolution's output gradients too (pool_relu_conv_weight_fused): the
+ * convolution's output gradients too (backward_at): the
  * weight and bias gradients are summed straight from the pool's gradient
  * and arg-max (kernels/conv_pool_grad.c), the same products as the dense
  * path in another order, so equal to it up to rounding.
@@ -474,31 +474,23 @@ static bool relu_pool_fused(const vn_model *m, int i)
            m->nodes[i - 1].nin == 1 && is_relu(&m->nodes[i - 1]);
 }
 
-/* Node i a max_pool2d ending a conv -> relu -> pool chain whose
- * convolution has trainable parameters and whose input needs no gradient
- * (a first layer): the convolution's parameter gradients come straight
- * from the pool's gradient and arg-max, and neither the relu's nor the
- * convolution's output gradient is formed (their backwards are then
- * skipped: grad_set stays false). */
-static bool pool_relu_conv_weight_fused(const vn_model *m, int i, bool want_input)
-{
-    if (i < 2 || !conv_relu_pool_chain(m, i - 2))
-        return false;
-    const vn__node *conv = &m->nodes[i - 2];
-    return has_trainable_params(conv) && !needs(m, conv->inputs[0], want_input) &&
-           vn__conv2d_relu_pool_grad_fusable_layer(
-               conv->layer, m->nodes[i].layer, source(m, conv->inputs[0], true, m->input),
-               conv->act, m->nodes[i].act);
-}
-
 static vn_status backward_at(vn_model *m, int i, const vn_tensor *dout, bool want_input,
                              bool *input_set)
 {
-    if (pool_relu_conv_weight_fused(m, i, want_input)) {
-        vn__node *conv = &m->nodes[i - 2];
-        return vn__conv2d_relu_pool_backward_layer(conv->layer, m->nodes[i].layer,
-                                                   source(m, conv->inputs[0], true, m->input),
-                                                   conv->act, m->nodes[i].act, dout);
+    /* Node i a max_pool2d ending a conv -> relu -> pool chain whose
+     * convolution has trainable parameters and whose input needs no
+     * gradient (a first layer): the convolution's parameter gradients come
+     * straight from the pool's gradient and arg-max, and neither the relu's
+     * nor the convolution's output gradient is formed (their backwards are
+     * then skipped: grad_set stays false). */
+    if (i >= 2 && conv_relu_pool_chain(m, i - 2)) {
+        const vn__node *conv = &m->nodes[i - 2], *pool = &m->nodes[i];
+        const vn_tensor *x = source(m, conv->inputs[0], true, m->input);
+        if (has_trainable_params(conv) && !needs(m, conv->inputs[0], want_input) &&
+            vn__conv2d_relu_pool_grad_fusable_layer(conv->layer, pool->layer, x, conv->act,
+                                                    pool->act))
+            return vn__conv2d_relu_pool_backward_layer(conv->layer, pool->layer, x, conv->act,
+                                                       pool->act, dout);
     }
     if (relu_pool_fused(m, i))
         return node_backward(m, i - 1, dout, want_input, input_set, i);

@@ -61,6 +61,18 @@ def save(model, path):
     onnx.save(model, path)
 
 
+def export_torch(model, x, name, **options):
+    """model(x) exported as OUT/name.onnx (opset 13, input "x" with a symbolic
+    batch, output "y"), with name_x.npy / name_y.npy the input and output."""
+    with torch.no_grad():
+        y = model(x)
+    torch.onnx.export(model, x, os.path.join(OUT, name + ".onnx"), opset_version=13,
+                      input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "N"}},
+                      **options)
+    np.save(os.path.join(OUT, name + "_x.npy"), x.numpy())
+    np.save(os.path.join(OUT, name + "_y.npy"), y.numpy())
+
+
 # ---- tiny_cnn: torch export --------------------------------------------------
 class TinyCNN(torch.nn.Module):
     def __init__(self):
@@ -147,13 +159,7 @@ with torch.no_grad():
     mixed.bn.running_mean.uniform_(-0.5, 0.5)
     mixed.bn.running_var.uniform_(0.5, 2.0)
 mixed.eval()
-x = torch.randn(3, 3, 16, 16)
-with torch.no_grad():
-    y = mixed(x)
-torch.onnx.export(mixed, x, os.path.join(OUT, "mixed.onnx"), opset_version=13,
-                  input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "N"}})
-np.save(os.path.join(OUT, "mixed_x.npy"), x.numpy())
-np.save(os.path.join(OUT, "mixed_y.npy"), y.numpy())
+export_torch(mixed, torch.randn(3, 3, 16, 16), "mixed")
 
 # ---- bn1d: Linear -> BatchNorm1d on [N, C] -> ReLU -> Linear (torch) ----------
 torch.manual_seed(6)
@@ -163,14 +169,8 @@ with torch.no_grad():
     bn1d[1].running_mean.uniform_(-1, 1)
     bn1d[1].running_var.uniform_(0.5, 2)
 bn1d.eval()
-x = torch.randn(4, 6)
-with torch.no_grad():
-    y = bn1d(x)
-torch.onnx.export(bn1d, x, os.path.join(OUT, "bn1d.onnx"), opset_version=13,
-                  input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "N"}},
-                  training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
-np.save(os.path.join(OUT, "bn1d_x.npy"), x.numpy())
-np.save(os.path.join(OUT, "bn1d_y.npy"), y.numpy())
+export_torch(bn1d, torch.randn(4, 6), "bn1d", training=torch.onnx.TrainingMode.PRESERVE,
+             do_constant_folding=False)
 
 # ---- mlp: hand-built, numpy reference ---------------------------------------
 W1 = rng.standard_normal((4, 5)).astype(np.float32)
@@ -310,13 +310,7 @@ class SEMean(torch.nn.Module):
 
 torch.manual_seed(8)
 se = SEMean().eval()
-x = torch.randn(3, 3, 10, 9)
-with torch.no_grad():
-    y = se(x)
-torch.onnx.export(se, x, os.path.join(OUT, "se_mean.onnx"), opset_version=13,
-                  input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "N"}})
-np.save(os.path.join(OUT, "se_mean_x.npy"), x.numpy())
-np.save(os.path.join(OUT, "se_mean_y.npy"), y.numpy())
+export_torch(se, torch.randn(3, 3, 10, 9), "se_mean")
 
 # ReduceMean over the channel axis: refused, naming the reason
 node = helper.make_node("ReduceMean", ["x"], ["y"], name="mean_c", axes=[1], keepdims=1)
