@@ -475,6 +475,63 @@ static void test_conv2d_init_is_uniform_within_one_over_sqrt_fan_in(void **state
     vn__layer_destroy(l);
 }
 
+/* Weights of l after init from a fixed stream: the largest |w| and the
+ * root mean square. */
+static void init_stats(vn__layer *l, double *mx, double *rms)
+{
+    struct vn_rng rng;
+    vn__rng_init(&rng, 3, 4);
+    l->ops->init(l, &rng);
+    const float *w = vn_tensor_data(l->params[0].value);
+    size_t n = vn_tensor_numel(l->params[0].value);
+    double sq = 0;
+    *mx = 0;
+    for (size_t i = 0; i < n; i++) {
+        sq += (double)w[i] * w[i];
+        *mx = fmax(*mx, fabs(w[i]));
+    }
+    *rms = sqrt(sq / (double)n);
+}
+
+static void test_conv2d_init_he_is_kaiming_uniform_for_relu_with_zero_bias(void **state)
+{
+    (void)state;
+    /* torch.nn.init.kaiming_uniform_(w, nonlinearity='relu'): bound =
+     * sqrt(2)*sqrt(3/fan_in) = sqrt(6/72) = 0.288675 for fan_in = 8*3*3,
+     * std = sqrt(2/72) = 0.166667; nn.init.zeros_(b). */
+    vn__layer *l = NULL;
+    int64_t sample[3] = {8, 10, 10};
+    make_layer("conv2d", "out=64 k=3 init=he", 3, sample, &l);
+    double mx, rms;
+    init_stats(l, &mx, &rms);
+    assert_true(mx <= 0.288675);
+    assert_true(mx > 0.28);
+    assert_float_equal(rms, 0.166667, 0.006);
+    const float *b = vn_tensor_data(l->params[1].value);
+    for (int i = 0; i < 64; i++)
+        assert_float_equal(b[i], 0.0f, 0.0);
+    vn__layer_destroy(l);
+}
+
+static void test_dense_init_he_is_kaiming_uniform_for_relu_with_zero_bias(void **state)
+{
+    (void)state;
+    /* fan_in = 2*5*5 = 50 features: bound sqrt(6/50) = 0.346410, std =
+     * sqrt(2/50) = 0.2. */
+    vn__layer *l = NULL;
+    int64_t sample[3] = {2, 5, 5};
+    make_layer("dense", "out=128 init=he", 3, sample, &l);
+    double mx, rms;
+    init_stats(l, &mx, &rms);
+    assert_true(mx <= 0.346410);
+    assert_true(mx > 0.34);
+    assert_float_equal(rms, 0.2, 0.006);
+    const float *b = vn_tensor_data(l->params[1].value);
+    for (int i = 0; i < 128; i++)
+        assert_float_equal(b[i], 0.0f, 0.0);
+    vn__layer_destroy(l);
+}
+
 static void test_batch_norm2d_init_is_identity(void **state)
 {
     (void)state;
@@ -552,6 +609,8 @@ int main(void)
         cmocka_unit_test(test_concat_gradients_match),
         cmocka_unit_test(test_conv2d_stride2_matches_reference),
         cmocka_unit_test(test_conv2d_init_is_uniform_within_one_over_sqrt_fan_in),
+        cmocka_unit_test(test_conv2d_init_he_is_kaiming_uniform_for_relu_with_zero_bias),
+        cmocka_unit_test(test_dense_init_he_is_kaiming_uniform_for_relu_with_zero_bias),
         cmocka_unit_test(test_batch_norm2d_init_is_identity),
         cmocka_unit_test(test_gelu_exact_and_tanh_differ_as_in_pytorch),
     };

@@ -406,6 +406,29 @@ static void test_pad_end_and_ceil_mode_print_when_not_default(void **state)
                  " out=2 k=3 stride=2 pad=1 pad_end=0 output_pad=0 dilation=1 groups=1 bias=1");
 }
 
+static void test_init_prints_only_when_not_the_default(void **state)
+{
+    (void)state;
+    expect_attrs("conv2d", "out=4 k=3 init=torch",
+                 " out=4 k=3 stride=1 pad=0 dilation=1 groups=1 bias=1");
+    expect_attrs("conv2d", "out=4 k=3 init=he",
+                 " out=4 k=3 stride=1 pad=0 dilation=1 groups=1 bias=1 init=he");
+    expect_attrs("conv_transpose2d", "out=4 k=3 init=he",
+                 " out=4 k=3 stride=1 pad=0 output_pad=0 dilation=1 groups=1 bias=1 init=he");
+    expect_attrs("dense", "out=5 init=he", " out=5 bias=1 init=he");
+}
+
+static void test_init_refuses_an_unknown_scheme(void **state)
+{
+    (void)state;
+    vn__layer *l = NULL;
+    assert_int_equal(build("conv2d", "out=4 k=3 init=xavier", 3, IMG, &l), VN_ERR_INVALID_ARG);
+    assert_null(l);
+    assert_non_null(strstr(vn_last_error(), "init=xavier"));
+    assert_int_equal(build("dense", "out=4 init=", 3, IMG, &l), VN_ERR_FORMAT);
+    assert_null(l);
+}
+
 static void test_pad_and_resize_print_every_attribute(void **state)
 {
     (void)state;
@@ -708,6 +731,8 @@ int main(void)
         cmocka_unit_test(test_resize_refuses_unknown_modes_and_bad_scales),
         cmocka_unit_test(test_resize_refuses_a_non_image_input),
         cmocka_unit_test(test_pooling_refuses_pads_as_wide_as_the_window_and_bad_ceil_mode),
+        cmocka_unit_test(test_init_prints_only_when_not_the_default),
+        cmocka_unit_test(test_init_refuses_an_unknown_scheme),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

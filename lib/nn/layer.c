@@ -145,9 +145,28 @@ void vn__layer_init_fan_in(vn__layer *l, vn_rng *rng)
     for (int i = 1; i < w->ndim; i++)
         fan_in *= w->shape[i];
     float bound = fan_in > 0 ? 1.0f / sqrtf((float)fan_in) : 0.0f;
+    if (l->init == VN__INIT_HE) {
+        vn__fill_uniform(l->params[0].value, rng, fan_in > 0 ? sqrtf(6.0f / (float)fan_in) : 0.0f);
+        if (l->nparams > 1)
+            vn__fill_value(l->params[1].value, 0.0f);
+        return;
+    }
     vn__fill_uniform(l->params[0].value, rng, bound);
     if (l->nparams > 1)
         vn__fill_uniform(l->params[1].value, rng, bound);
+}
+
+static const char *const INIT_NAMES[] = {"torch", "he", NULL};
+
+vn_status vn__layer_read_init(vn__attrs *a, vn__layer *l)
+{
+    return vn__attr_choice(a, "init", INIT_NAMES, VN__INIT_TORCH, &l->init);
+}
+
+void vn__layer_write_init(const vn__layer *l, vn__strbuf *sb)
+{
+    if (l->init != VN__INIT_TORCH)
+        vn__strbuf_printf(sb, " init=%s", INIT_NAMES[l->init]);
 }
 
 vn_status vn__layer_check_inputs(const char *who, int nin, int min, int max)

@@ -94,6 +94,7 @@ typedef struct vn__layer_ops {
 struct vn__layer {
     const vn__layer_ops *ops;
     char who[96];         /* "conv2d 'conv1'": the prefix of error messages */
+    int init;             /* VN__INIT_*: how vn__layer_init_fan_in fills the params */
     int nparams;
     vn__param params[VN__LAYER_MAX_PARAMS];
 };
@@ -143,10 +144,23 @@ vn_status vn__tensor_ensure(vn_tensor **t, vn_dtype dtype, int ndim, const int64
 /* Fill with U(-bound, bound) from rng. */
 void vn__fill_uniform(vn_tensor *t, vn_rng *rng, float bound);
 void vn__fill_value(vn_tensor *t, float v);
-/* PyTorch's default for conv / linear: params[0] (the weight) and params[1]
- * (the bias, when there is one) from U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
- * fan_in = the product of the weight's dimensions after the first. This is
- * kaiming_uniform_(a=sqrt(5)) for the weight. An init op. */
+/* Initialisations of conv / linear layers (their `init=` attribute). */
+enum {
+    VN__INIT_TORCH = 0, /* "torch", PyTorch's default (vn__layer_init_fan_in) */
+    VN__INIT_HE = 1     /* "he": kaiming_uniform_(nonlinearity='relu'), bias zeros */
+};
+/* Read `init=torch|he` (default torch) into l->init. */
+vn_status vn__layer_read_init(vn__attrs *a, vn__layer *l);
+/* Append " init=he" when l->init is not the default (specs written before
+ * the attribute existed read back unchanged). */
+void vn__layer_write_init(const vn__layer *l, vn__strbuf *sb);
+/* The init op of conv / linear layers. fan_in = the product of params[0]'s
+ * dimensions after the first. VN__INIT_TORCH, PyTorch's default: the weight
+ * (params[0]) and the bias (params[1], when there is one) from
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), which is kaiming_uniform_(a=sqrt(5))
+ * for the weight. VN__INIT_HE: the weight from U(-sqrt(6/fan_in),
+ * sqrt(6/fan_in)), kaiming_uniform_(nonlinearity='relu') (He et al. 2015),
+ * and the bias 0. */
 void vn__layer_init_fan_in(vn__layer *l, vn_rng *rng);
 
 /* Check the count of inputs: VN_ERR_SHAPE naming the layer. */

@@ -5,11 +5,12 @@
  * Attributes: out (output channels, required), k (kernel, "3" or "3,5",
  * required), stride (1), pad (0; top / left), pad_end (default pad; bottom
  * / right, ONNX's asymmetric pads), dilation (1), groups (1; groups equal
- * to the input channels is depthwise), bias (1).
+ * to the input channels is depthwise), bias (1), init (torch; or he).
  *
  * Parameters: weight [out, C/groups, kh, kw] (OIHW), bias [out]; both
  * initialised U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in =
- * C/groups*kh*kw, which is PyTorch's kaiming_uniform_(a=sqrt(5)) default.
+ * C/groups*kh*kw, which is PyTorch's kaiming_uniform_(a=sqrt(5)) default;
+ * init=he: kaiming_uniform_(nonlinearity='relu') and a zero bias.
  *
  * The arithmetic is lib/kernels/conv.c (im2col + GEMM, with 1x1 and
  * depthwise paths).
@@ -164,6 +165,7 @@ static vn_status conv_backward(vn__layer *l, const vn__run *run, int nin,
 static void conv_attrs(const vn__layer *l, vn__strbuf *sb)
 {
     vn__conv_attrs_write(&((const conv2d *)l)->a, NULL, sb);
+    vn__layer_write_init(l, sb);
 }
 
 static int64_t conv_flops(const vn__layer *l, int nin, const vn__shape *in, const vn__shape *out)
@@ -192,6 +194,8 @@ vn_status vn__conv2d_create(vn__attrs *a, int nin, const vn__shape *in, vn__laye
         return VN_ERR_NOMEM;
     vn__shape os;
     vn_status s = vn__conv_attrs_read(a, &c->a);
+    if (s == VN_OK)
+        s = vn__layer_read_init(a, &c->base);
     if (s == VN_OK)
         s = conv_shape(&c->base, nin, in, &os);
     if (s == VN_OK) {

@@ -11,7 +11,7 @@
  * columns cut from the top / left), pad_end (default pad; cut from the
  * bottom / right, ONNX's asymmetric pads), output_pad (0; extra rows /
  * columns at the bottom / right, smaller than the stride or the dilation),
- * dilation (1), groups (1), bias (1).
+ * dilation (1), groups (1), bias (1), init (torch; or he, see conv2d.c).
  * Output size (H-1)*stride - pad - pad_end + dilation*(k-1) + output_pad + 1.
  *
  * Parameters: weight [C, out/groups, kh, kw] (PyTorch's layout), bias [out];
@@ -105,6 +105,7 @@ static void convt_attrs(const vn__layer *l, vn__strbuf *sb)
 {
     const convt *c = (const convt *)l;
     vn__conv_attrs_write(&c->a, c->opad, sb);
+    vn__layer_write_init(l, sb);
 }
 
 static int64_t convt_flops(const vn__layer *l, int nin, const vn__shape *in, const vn__shape *out)
@@ -128,6 +129,7 @@ static const vn__layer_ops conv_transpose2d_ops = {
 static vn_status convt_read(convt *c, vn__attrs *a)
 {
     VN_TRY(vn__conv_attrs_read(a, &c->a));
+    VN_TRY(vn__layer_read_init(a, &c->base));
     VN_TRY(vn__attr_pair(a, "output_pad", false, 0, 0, 1 << 12, c->opad));
     for (int i = 0; i < 2; i++)
         if (c->opad[i] >= c->a.stride[i] && c->opad[i] >= c->a.dilation[i])

@@ -3,9 +3,10 @@
  * [N, ...] input is read as [N, F] with F the product of the sample's
  * dimensions (the NCHW memory order, as torch.flatten(x, 1) gives).
  *
- * Attributes: out (output features, required), bias (1).
+ * Attributes: out (output features, required), bias (1), init (torch).
  * Parameters: weight [out, F], bias [out]; initialised like PyTorch,
- * U(+-1/sqrt(F)).
+ * U(+-1/sqrt(F)), or with init=he as kaiming_uniform_(nonlinearity='relu')
+ * with a zero bias (vn__layer_init_fan_in).
  *
  * Forward and both gradients are one GEMM each (lib/kernels/gemm.c):
  * y = x W^T, dx = dy W, dW += dy^T x; db += column sums of dy.
@@ -73,6 +74,7 @@ static void dense_attrs(const vn__layer *l, vn__strbuf *sb)
 {
     const dense *d = (const dense *)l;
     vn__strbuf_printf(sb, " out=%d bias=%d", d->out, d->bias ? 1 : 0);
+    vn__layer_write_init(l, sb);
 }
 
 static int64_t dense_flops(const vn__layer *l, int nin, const vn__shape *in, const vn__shape *out)
@@ -102,6 +104,8 @@ vn_status vn__dense_create(vn__attrs *a, int nin, const vn__shape *in, vn__layer
     vn_status s = vn__attr_int(a, "out", true, 0, 1, 1 << 24, &outf);
     if (s == VN_OK)
         s = vn__attr_bool(a, "bias", true, &d->bias);
+    if (s == VN_OK)
+        s = vn__layer_read_init(a, &d->base);
     d->out = (int)outf;
     if (s == VN_OK)
         s = dense_shape(&d->base, nin, in, &os);
