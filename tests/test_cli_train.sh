@@ -120,12 +120,29 @@ ok "train --spec" "$VN" train --data "$T/idx/train-images-idx3-ubyte" --spec "$S
     --epochs 1 --optimizer "adamw lr=0.001 weight_decay=0.01" --val-split 0.25 --out "$T/s.vnm" --json
 grep -q '"val_accuracy": 0\.[0-9]' "$T/out" || fail "train --val-split: no val_accuracy: $(cat "$T/out")"
 
+# ---- --schedule and init=he -----------------------------------------------------------
+# 256 images in batches of 32: 8 steps an epoch, 16 in all. Cosine to 0 over
+# the run: the last step of epoch 1 (step 7) trains at
+# 0.01*(1+cos(7*pi/16))/2 = 0.00597545, that of epoch 2 (step 15) at
+# 0.01*(1+cos(15*pi/16))/2 = 9.60736e-05.
+ok "train --schedule cosine" "$VN" train --data "$T/idx/train-images-idx3-ubyte" \
+    --spec "$SRC/models/reference_cnn_he.spec" --epochs 2 --batch 32 --schedule cosine \
+    --out "$T/he.vnm" --json
+grep -q '"lr": 0.00597545, .*"lr": 9.60736e-05,' "$T/out" ||
+    fail "train --schedule cosine: epoch lrs: $(cat "$T/out")"
+ok "eval init=he model" "$VN" eval "$T/he.vnm" --data "$T/idx/t10k-images-idx3-ubyte" --json
+ok "train --schedule step" "$VN" train --data "$T/idx/train-images-idx3-ubyte" --epochs 2 \
+    --batch 32 --schedule "step step_size=8 gamma=0.5" --out "$T/step.vnm" --json
+grep -q '"lr": 0.01, .*"lr": 0.005,' "$T/out" || fail "train --schedule step: epoch lrs: $(cat "$T/out")"
+
 # ---- bad arguments and files ------------------------------------------------------------
 bad "unknown option" "$VN" train --bogus
 bad "epochs 0" "$VN" train --epochs 0
 bad "epochs without value" "$VN" train --epochs
 bad "val-split 1" "$VN" train --val-split 1
 bad "bad optimizer" "$VN" train --data "$T/idx/train-images-idx3-ubyte" --optimizer "sgd lr=x"
+bad "unknown schedule" "$VN" train --data "$T/idx/train-images-idx3-ubyte" --schedule linear
+bad "bad schedule word" "$VN" train --data "$T/idx/train-images-idx3-ubyte" --schedule "cosine eta_min=-1"
 bad "missing data" "$VN" train --data "$T/nothing-here"
 bad "missing spec" "$VN" train --data "$T/idx/train-images-idx3-ubyte" --spec "$T/none.spec"
 bad "damaged idx" "$VN" train --data "$SRC/tests/data/bad/idx_count_over_file.idx3-ubyte"

@@ -67,6 +67,25 @@ vn_optimizer *cli_build_optimizer(const char *o, bool lr_set, double lr)
     return opt;
 }
 
+bool cli_build_schedule(const char *text, int64_t total_steps, vn_schedule **out)
+{
+    *out = NULL;
+    if (!strcmp(text, "constant"))
+        return true;
+    char config[512];
+    const bool cosine = !strncmp(text, "cosine", 6) && (!text[6] || text[6] == ' ');
+    if (cosine && !strstr(text, "t_max="))
+        snprintf(config, sizeof config, "%s t_max=%lld", text, (long long)total_steps);
+    else
+        snprintf(config, sizeof config, "%s", text);
+    vn_status s = vn_schedule_create(config, out);
+    if (s != VN_OK) {
+        cli_fail_status("--schedule", s);
+        return false;
+    }
+    return true;
+}
+
 int cli_fit_evaluate(vn_model *model, const vn_dataset *test, cli_progress *prog,
                      vn_metrics **metrics)
 {

@@ -16,6 +16,7 @@
  *   --epochs N --batch N --lr X --seed N --threads N --val-split F
  *   --optimizer sgd|adam|adamw|"CONFIG"   (e.g. "adamw lr=1e-3 weight_decay=0.05")
  *   --mean M[,M...] --std S[,S...]        input normalisation per channel
+ *   --schedule constant|cosine|"CONFIG"  lr schedule stepped per batch
  *   --label-smoothing E
  *   --out FILE         the model file (default model.vnm)
  *   --json             one JSON object on stdout at the end
@@ -39,7 +40,7 @@
 int cmd_train(int argc, char **argv);
 
 typedef struct train_args {
-    const char *data, *test, *spec, *optimizer, *out;
+    const char *data, *test, *spec, *optimizer, *schedule, *out;
     const char *mean, *std;
     long epochs, batch, threads;
     double lr, val_split, label_smoothing;
@@ -63,6 +64,9 @@ static void usage(FILE *f)
             "  --optimizer OPT     sgd (momentum 0.9), adam, adamw, or a configuration string\n"
             "                      such as \"sgd lr=0.1 momentum=0.9 nesterov=1\"\n"
             "  --lr X              learning rate (default 0.01 for sgd, 0.001 for adam/adamw)\n"
+            "  --schedule S        lr schedule, stepped every batch: constant (default),\n"
+            "                      cosine (to 0 over the run) or a configuration string\n"
+            "                      in batches, such as \"step step_size=938 gamma=0.1\"\n"
             "  --seed N            initialisation and shuffling (default 0)\n"
             "  --threads N         threads (default: all cores)\n"
             "  --val-split F       keep a fraction F of the data for validation (default 0)\n"
@@ -89,7 +93,8 @@ static const char *value_of(int argc, char **argv, int *i, const char *opt)
 
 static bool takes_value(const char *opt)
 {
-    static const char *const opts[] = {"--data", "--test", "--spec", "--optimizer", "--out",
+    static const char *const opts[] = {"--data", "--test", "--spec", "--optimizer", "--schedule",
+                                       "--out",
                                        "--mean", "--std", "--epochs", "--batch", "--threads",
                                        "--seed", "--lr", "--val-split", "--label-smoothing"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -100,7 +105,8 @@ static bool takes_value(const char *opt)
 
 static bool parse_args(int argc, char **argv, train_args *a, int *status)
 {
-    *a = (train_args){.out = "model.vnm", .epochs = 3, .batch = 64, .optimizer = "sgd"};
+    *a = (train_args){.out = "model.vnm", .epochs = 3, .batch = 64, .optimizer = "sgd",
+                      .schedule = "constant"};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         size_t len = strcspn(arg, "=");
@@ -137,6 +143,8 @@ static bool parse_args(int argc, char **argv, train_args *a, int *status)
                 a->spec = v;
             else if (!strcmp(opt, "--optimizer"))
                 a->optimizer = v;
+            else if (!strcmp(opt, "--schedule"))
+                a->schedule = v;
             else if (!strcmp(opt, "--out"))
                 a->out = v;
             else if (!strcmp(opt, "--mean"))
@@ -351,6 +359,7 @@ int cmd_train(int argc, char **argv)
     }
     vn_dataset *train = all, *val = NULL, *test = NULL;
     vn_optimizer *opt = NULL;
+    vn_schedule *schedule = NULL;
     vn_fit_result *result = NULL;
     vn_metrics *metrics = NULL;
     const char *test_name = NULL;
@@ -368,8 +377,9 @@ int cmd_train(int argc, char **argv)
     }
     if (test_name && !(test = cli_data_open(test_name, true, test_path, sizeof test_path)))
         goto done;
+    const int64_t steps = (vn_dataset_size(train) + a.batch - 1) / a.batch * a.epochs;
     if (!(opt = cli_build_optimizer(a.optimizer, a.lr_set, a.lr)) ||
-        vn_fit_result_create(&result) != VN_OK)
+        !cli_build_schedule(a.schedule, steps, &schedule) || vn_fit_result_create(&result) != VN_OK)
         goto done;
 
     cli_progress prog;
@@ -379,6 +389,8 @@ int cmd_train(int argc, char **argv)
     o.batch_size = (int)a.batch;
     o.seed = a.seed;
     o.optimizer = opt;
+    o.schedule = schedule;
+    o.schedule_unit = VN_SCHEDULE_PER_STEP;
     o.label_smoothing = (float)a.label_smoothing;
     o.validation = val;
     o.checkpoint_path = a.out;
@@ -409,6 +421,7 @@ done:
     vn_metrics_destroy(metrics);
     vn_fit_result_destroy(result);
     vn_optimizer_destroy(opt);
+    vn_schedule_destroy(schedule);
     vn_model_destroy(model);
     cli_fit_free_data(all, train, val, test);
     return rc;
