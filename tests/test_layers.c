@@ -493,24 +493,33 @@ static void init_stats(vn__layer *l, double *mx, double *rms)
     *rms = sqrt(sq / (double)n);
 }
 
+/* init=he on `type` with `attrs` over a [C, H, W] sample: every |w| within
+ * bound = sqrt(6/fan_in) and reaching near it, the RMS sqrt(2/fan_in),
+ * every bias 0. */
+static void check_he_init(const char *type, const char *attrs, const int64_t sample[3],
+                          double bound, double rms_want)
+{
+    vn__layer *l = NULL;
+    make_layer(type, attrs, 3, sample, &l);
+    double mx, rms;
+    init_stats(l, &mx, &rms);
+    assert_true(mx <= bound);
+    assert_true(mx > 0.97 * bound);
+    assert_float_equal(rms, rms_want, 0.006);
+    const float *b = vn_tensor_data(l->params[1].value);
+    for (size_t i = 0; i < vn_tensor_numel(l->params[1].value); i++)
+        assert_float_equal(b[i], 0.0f, 0.0);
+    vn__layer_destroy(l);
+}
+
 static void test_conv2d_init_he_is_kaiming_uniform_for_relu_with_zero_bias(void **state)
 {
     (void)state;
     /* torch.nn.init.kaiming_uniform_(w, nonlinearity='relu'): bound =
      * sqrt(2)*sqrt(3/fan_in) = sqrt(6/72) = 0.288675 for fan_in = 8*3*3,
      * std = sqrt(2/72) = 0.166667; nn.init.zeros_(b). */
-    vn__layer *l = NULL;
-    int64_t sample[3] = {8, 10, 10};
-    make_layer("conv2d", "out=64 k=3 init=he", 3, sample, &l);
-    double mx, rms;
-    init_stats(l, &mx, &rms);
-    assert_true(mx <= 0.288675);
-    assert_true(mx > 0.28);
-    assert_float_equal(rms, 0.166667, 0.006);
-    const float *b = vn_tensor_data(l->params[1].value);
-    for (int i = 0; i < 64; i++)
-        assert_float_equal(b[i], 0.0f, 0.0);
-    vn__layer_destroy(l);
+    const int64_t sample[3] = {8, 10, 10};
+    check_he_init("conv2d", "out=64 k=3 init=he", sample, 0.288675, 0.166667);
 }
 
 static void test_dense_init_he_is_kaiming_uniform_for_relu_with_zero_bias(void **state)
@@ -518,18 +527,8 @@ static void test_dense_init_he_is_kaiming_uniform_for_relu_with_zero_bias(void *
     (void)state;
     /* fan_in = 2*5*5 = 50 features: bound sqrt(6/50) = 0.346410, std =
      * sqrt(2/50) = 0.2. */
-    vn__layer *l = NULL;
-    int64_t sample[3] = {2, 5, 5};
-    make_layer("dense", "out=128 init=he", 3, sample, &l);
-    double mx, rms;
-    init_stats(l, &mx, &rms);
-    assert_true(mx <= 0.346410);
-    assert_true(mx > 0.34);
-    assert_float_equal(rms, 0.2, 0.006);
-    const float *b = vn_tensor_data(l->params[1].value);
-    for (int i = 0; i < 128; i++)
-        assert_float_equal(b[i], 0.0f, 0.0);
-    vn__layer_destroy(l);
+    const int64_t sample[3] = {2, 5, 5};
+    check_he_init("dense", "out=128 init=he", sample, 0.346410, 0.2);
 }
 
 static void test_batch_norm2d_init_is_identity(void **state)
