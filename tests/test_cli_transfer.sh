@@ -207,6 +207,12 @@ fi
 ok "finetune full" "$VN" finetune "$T/base.vnm" --data "$T/new/train" --out "$T/full.vnm" --epochs 1 \
     --threads 1 --json && grep -q '"freeze_until": null, .*"trainable_params": 4755' "$T/out" ||
     fail "finetune full: $(cat "$T/out")"
+# the options train shares: a cosine schedule runs, a bad one is one line
+ok "finetune --schedule cosine" "$VN" finetune "$T/base.vnm" --data "$T/new/train" \
+    --out "$T/cos.vnm" --epochs 2 --freeze-until pool1 --schedule cosine --json &&
+    grep -q '"epochs": 2, ' "$T/out" || fail "finetune --schedule cosine: $(cat "$T/out")"
+bad "finetune bad schedule" "--schedule: schedule: unknown kind 'linear'" finetune "$T/base.vnm" \
+    --data "$T/new/train" --out "$T/x.vnm" --schedule linear
 # a fully convolutional classifier: the head is the last conv2d (cls), rebuilt
 # with 4 outputs together with the nodes after it
 cat >"$T/conv.spec" <<'EOF2'

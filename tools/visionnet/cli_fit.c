@@ -86,6 +86,96 @@ bool cli_build_schedule(const char *text, int64_t total_steps, vn_schedule **out
     return true;
 }
 
+cli_fit_args cli_fit_args_default(void)
+{
+    return (cli_fit_args){.epochs = 3, .batch = 64, .optimizer = "sgd", .schedule = "constant"};
+}
+
+bool cli_fit_takes_value(const char *opt)
+{
+    static const char *const opts[] = {"--data",   "--test",  "--optimizer", "--schedule",
+                                       "--out",    "--epochs", "--batch",    "--threads",
+                                       "--seed",   "--lr",    "--val-split"};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (!strcmp(opt, opts[i]))
+            return true;
+    return false;
+}
+
+bool cli_fit_parse_value(const char *opt, const char *v, cli_fit_args *a)
+{
+    long lv;
+    bool ok = true;
+    if (!strcmp(opt, "--data"))
+        a->data = v;
+    else if (!strcmp(opt, "--test"))
+        a->test = v;
+    else if (!strcmp(opt, "--optimizer"))
+        a->optimizer = v;
+    else if (!strcmp(opt, "--schedule"))
+        a->schedule = v;
+    else if (!strcmp(opt, "--out"))
+        a->out = v;
+    else if (!strcmp(opt, "--epochs"))
+        ok = cli_parse_int(opt, v, 1, 100000, &a->epochs);
+    else if (!strcmp(opt, "--batch"))
+        ok = cli_parse_int(opt, v, 1, 1 << 20, &a->batch);
+    else if (!strcmp(opt, "--threads"))
+        ok = cli_parse_int(opt, v, 1, 1024, &a->threads);
+    else if (!strcmp(opt, "--seed")) {
+        ok = cli_parse_int(opt, v, 0, 2147483647L, &lv);
+        a->seed = (unsigned long long)lv;
+        a->seed_set = true;
+    } else if (!strcmp(opt, "--lr")) {
+        ok = cli_parse_float(opt, v, 0.0, 1e6, &a->lr);
+        a->lr_set = true;
+    } else if (!strcmp(opt, "--val-split")) {
+        ok = cli_parse_float(opt, v, 0.0, 0.99, &a->val_split);
+    }
+    return ok;
+}
+
+bool cli_fit_open_data(const cli_fit_args *a, vn_dataset *all, const char *data_path,
+                       vn_dataset **train, vn_dataset **val, vn_dataset **test,
+                       char *test_path, size_t test_path_cap)
+{
+    *train = all;
+    *val = *test = NULL;
+    if (a->val_split > 0 && vn_dataset_split(all, a->val_split, a->seed, train, val) != VN_OK) {
+        *train = all;
+        cli_fail_data(VN_ERR_INVALID_ARG);
+        return false;
+    }
+    char test_arg[4096];
+    const char *test_name = NULL;
+    if (a->test) {
+        snprintf(test_arg, sizeof test_arg, "%s", a->test);
+        test_name = test_arg;
+    } else if (cli_data_test_path(data_path, test_arg, sizeof test_arg)) {
+        test_name = test_arg;
+    }
+    return !test_name || (*test = cli_data_open(test_name, true, test_path, test_path_cap));
+}
+
+bool cli_fit_prepare(const cli_fit_args *a, const vn_dataset *train, vn_optimizer **opt,
+                     vn_schedule **schedule, vn_fit_options *o)
+{
+    const int64_t steps = (vn_dataset_size(train) + a->batch - 1) / a->batch * a->epochs;
+    *opt = NULL;
+    *schedule = NULL;
+    if (!(*opt = cli_build_optimizer(a->optimizer, a->lr_set, a->lr)) ||
+        !cli_build_schedule(a->schedule, steps, schedule))
+        return false;
+    o->epochs = (int)a->epochs;
+    o->batch_size = (int)a->batch;
+    o->seed = a->seed;
+    o->optimizer = *opt;
+    o->schedule = *schedule;
+    o->schedule_unit = VN_SCHEDULE_PER_STEP;
+    o->checkpoint_path = a->out;
+    return true;
+}
+
 int cli_fit_evaluate(vn_model *model, const vn_dataset *test, cli_progress *prog,
                      vn_metrics **metrics)
 {

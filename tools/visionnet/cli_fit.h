@@ -9,6 +9,46 @@
 #include "cli.h"
 #include "progress.h"
 
+/* The options `train` and `finetune` share. */
+typedef struct cli_fit_args {
+    const char *data, *test, *optimizer, *schedule, *out;
+    long epochs, batch, threads;
+    double lr, val_split;
+    unsigned long long seed;
+    bool lr_set, seed_set;
+} cli_fit_args;
+
+/* Their defaults: 3 epochs, batch 64, "sgd", "constant", the rest unset. */
+cli_fit_args cli_fit_args_default(void);
+
+/* Whether opt is one of them: --data --test --optimizer --schedule --out
+ * --epochs --batch --threads --seed --lr --val-split (each takes a value). */
+bool cli_fit_takes_value(const char *opt);
+
+/* Store the value v of such an option in a; false after one line when v is
+ * out of range. */
+bool cli_fit_parse_value(const char *opt, const char *v, cli_fit_args *a);
+
+/*
+ * The data a fit runs on beside the training set `all` (read from
+ * data_path): *train is all, or its part left by --val-split with *val the
+ * rest; *test is --test's data, or the split found beside data_path, or
+ * NULL (its resolved path in test_path). false after one line (the caller
+ * frees what is not NULL with cli_fit_free_data).
+ */
+bool cli_fit_open_data(const cli_fit_args *a, vn_dataset *all, const char *data_path,
+                       vn_dataset **train, vn_dataset **val, vn_dataset **test,
+                       char *test_path, size_t test_path_cap);
+
+/*
+ * The optimizer (--optimizer, --lr) and schedule (--schedule) of a fit on
+ * train, and the options they set in o: epochs, batch_size, seed,
+ * optimizer, schedule (per step) and checkpoint_path (--out). false after
+ * one line; the caller destroys *opt and *schedule either way.
+ */
+bool cli_fit_prepare(const cli_fit_args *a, const vn_dataset *train, vn_optimizer **opt,
+                     vn_schedule **schedule, vn_fit_options *o);
+
 /*
  * The optimizer of --optimizer OPT and --lr X: "sgd" is SGD with momentum
  * 0.9 (lr 0.01 unless lr_set), "adam" / "adamw" their defaults (lr 0.001

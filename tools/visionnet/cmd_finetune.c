@@ -16,7 +16,8 @@
  *                        frozen: a full fine-tune)
  *   --new-classes N      outputs of the new head (default: the data's classes)
  *   --head NODE          the node to replace (default: the last dense or conv2d node)
- *   --epochs N --batch N --lr X --optimizer OPT --seed N --threads N --val-split F
+ *   --epochs N --batch N --lr X --optimizer OPT --schedule S --seed N --threads N
+ *   --val-split F        as for train
  *   --out FILE           the new model file (required)
  *   --json               one JSON object on stdout at the end
  */
@@ -33,11 +34,10 @@
 int cmd_finetune(int argc, char **argv);
 
 typedef struct finetune_args {
-    const char *base, *data, *test, *freeze_until, *head, *optimizer, *out;
-    long epochs, batch, threads, new_classes;
-    double lr, val_split;
-    unsigned long long seed;
-    bool lr_set, json;
+    cli_fit_args fit;  /* --data --test --optimizer --schedule --out --epochs ... */
+    const char *base, *freeze_until, *head;
+    long new_classes;
+    bool json;
 } finetune_args;
 
 static void usage(FILE *f)
@@ -58,6 +58,8 @@ static void usage(FILE *f)
             "  --batch N            default 64\n"
             "  --optimizer OPT      sgd (momentum 0.9), adam, adamw, or a configuration string\n"
             "  --lr X               learning rate (default 0.01 for sgd, 0.001 for adam/adamw)\n"
+            "  --schedule S         lr schedule, stepped every batch: constant (default),\n"
+            "                       cosine (to 0 over the run) or a configuration string\n"
             "  --seed N             shuffling (default 0); the new head is initialised from the\n"
             "                       base model's seed (vn_model_replace_head)\n"
             "  --threads N          threads (default: all cores)\n"
@@ -67,18 +69,16 @@ static void usage(FILE *f)
 
 static bool takes_value(const char *opt)
 {
-    static const char *const opts[] = {"--data", "--test", "--freeze-until", "--new-classes",
-                                       "--head", "--optimizer", "--out", "--epochs", "--batch",
-                                       "--threads", "--seed", "--lr", "--val-split"};
+    static const char *const opts[] = {"--freeze-until", "--new-classes", "--head"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if (!strcmp(opt, opts[i]))
             return true;
-    return false;
+    return cli_fit_takes_value(opt);
 }
 
 static bool parse_args(int argc, char **argv, finetune_args *a, int *status)
 {
-    *a = (finetune_args){.epochs = 3, .batch = 64, .optimizer = "sgd"};
+    *a = (finetune_args){.fit = cli_fit_args_default()};
     *status = 1;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -86,7 +86,6 @@ static bool parse_args(int argc, char **argv, finetune_args *a, int *status)
         size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
         char opt[64];
         snprintf(opt, sizeof opt, "%.*s", (int)(len < 63 ? len : 63), arg);
-        long lv;
         if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
             usage(stdout);
             *status = 0;
@@ -103,35 +102,14 @@ static bool parse_args(int argc, char **argv, finetune_args *a, int *status)
                 v = argv[++i];
             }
             bool ok = true;
-            if (!strcmp(opt, "--data"))
-                a->data = v;
-            else if (!strcmp(opt, "--test"))
-                a->test = v;
-            else if (!strcmp(opt, "--freeze-until"))
+            if (!strcmp(opt, "--freeze-until"))
                 a->freeze_until = v;
             else if (!strcmp(opt, "--head"))
                 a->head = v;
-            else if (!strcmp(opt, "--optimizer"))
-                a->optimizer = v;
-            else if (!strcmp(opt, "--out"))
-                a->out = v;
             else if (!strcmp(opt, "--new-classes"))
                 ok = cli_parse_int(opt, v, 1, 1 << 20, &a->new_classes);
-            else if (!strcmp(opt, "--epochs"))
-                ok = cli_parse_int(opt, v, 1, 100000, &a->epochs);
-            else if (!strcmp(opt, "--batch"))
-                ok = cli_parse_int(opt, v, 1, 1 << 20, &a->batch);
-            else if (!strcmp(opt, "--threads"))
-                ok = cli_parse_int(opt, v, 1, 1024, &a->threads);
-            else if (!strcmp(opt, "--seed")) {
-                ok = cli_parse_int(opt, v, 0, 2147483647L, &lv);
-                a->seed = (unsigned long long)lv;
-            } else if (!strcmp(opt, "--lr")) {
-                ok = cli_parse_float(opt, v, 0.0, 1e6, &a->lr);
-                a->lr_set = true;
-            } else if (!strcmp(opt, "--val-split")) {
-                ok = cli_parse_float(opt, v, 0.0, 0.99, &a->val_split);
-            }
+            else
+                ok = cli_fit_parse_value(opt, v, &a->fit);
             if (!ok)
                 return false;
         } else if (arg[0] == '-' && arg[1]) {
@@ -148,7 +126,7 @@ static bool parse_args(int argc, char **argv, finetune_args *a, int *status)
         cli_fail("finetune: give the base model file (see visionnet finetune --help)");
         return false;
     }
-    if (!a->out) {
+    if (!a->fit.out) {
         cli_fail("finetune: give the new model file with --out NEW.vnm");
         return false;
     }
@@ -298,23 +276,25 @@ int cmd_finetune(int argc, char **argv)
     int status = 1;
     if (!parse_args(argc, argv, &a, &status))
         return status;
-    if (a.threads > 0)
-        vn_set_num_threads((int)a.threads);
+    if (a.fit.threads > 0)
+        vn_set_num_threads((int)a.fit.threads);
 
-    char data_path[4096], test_arg[4096], test_path[4096], head[256];
+    char data_path[4096], test_path[4096], head[256];
     vn_model *model = cli_model_load(a.base, NULL);
     if (!model)
         return 1;
-    vn_dataset *all = cli_data_open(a.data, false, data_path, sizeof data_path);
+    vn_dataset *all = cli_data_open(a.fit.data, false, data_path, sizeof data_path);
     if (!all) {
         vn_model_destroy(model);
         return 1;
     }
     vn_dataset *train = all, *val = NULL, *test = NULL;
     vn_optimizer *opt = NULL;
+    vn_schedule *schedule = NULL;
     vn_fit_result *result = NULL;
     vn_metrics *metrics = NULL;
     int rc = 1;
+    vn_fit_options o = VN_FIT_OPTIONS_INIT;
     const int nc = vn_dataset_num_classes(all);
     const int k = a.new_classes > 0 ? (int)a.new_classes : nc;
     if (nc > k) {
@@ -325,23 +305,12 @@ int cmd_finetune(int argc, char **argv)
         goto done;
     if (!cli_data_match_model(all, model, data_path))
         goto done;
-    if (a.val_split > 0 && vn_dataset_split(all, a.val_split, a.seed, &train, &val) != VN_OK) {
-        train = all;
-        cli_fail_data(VN_ERR_INVALID_ARG);
-        goto done;
-    }
-    const char *test_name = NULL;
-    if (a.test) {
-        snprintf(test_arg, sizeof test_arg, "%s", a.test);
-        test_name = test_arg;
-    } else if (cli_data_test_path(data_path, test_arg, sizeof test_arg)) {
-        test_name = test_arg;
-    }
-    if (test_name && !(test = cli_data_open(test_name, true, test_path, sizeof test_path)))
+    if (!cli_fit_open_data(&a.fit, all, data_path, &train, &val, &test, test_path,
+                           sizeof test_path))
         goto done;
     if (test && !cli_data_match_model(test, model, test_path))
         goto done;
-    if (!(opt = cli_build_optimizer(a.optimizer, a.lr_set, a.lr)))
+    if (!cli_fit_prepare(&a.fit, train, &opt, &schedule, &o))
         goto done;
     if (vn_fit_result_create(&result) != VN_OK) {
         cli_fail("out of memory");
@@ -352,13 +321,7 @@ int cmd_finetune(int argc, char **argv)
     const int64_t n_train = count_params(model, true);
     cli_progress prog;
     cli_progress_init(&prog, "test", false);
-    vn_fit_options o = VN_FIT_OPTIONS_INIT;
-    o.epochs = (int)a.epochs;
-    o.batch_size = (int)a.batch;
-    o.seed = a.seed;
-    o.optimizer = opt;
     o.validation = val;
-    o.checkpoint_path = a.out;
     o.progress = cli_progress_update;
     o.user_data = &prog;
     if (!a.json)
@@ -369,7 +332,7 @@ int cmd_finetune(int argc, char **argv)
                 (long long)n_train, (long long)n_params,
                 a.freeze_until ? ", frozen up to " : "", a.freeze_until ? a.freeze_until : "");
     const double t0 = cli_seconds();
-    if ((rc = cli_fit_run(model, train, &o, result, a.out, &prog)) != 0)
+    if ((rc = cli_fit_run(model, train, &o, result, a.fit.out, &prog)) != 0)
         goto done;
     rc = 1;
     if (test) {
@@ -381,7 +344,7 @@ int cmd_finetune(int argc, char **argv)
     vn_fit_result_epoch(result, vn_fit_result_epochs(result) - 1, &last);
     if (a.json) {
         fputs("{\"model\": ", stdout);
-        cli_json_string(stdout, a.out);
+        cli_json_string(stdout, a.fit.out);
         fputs(", \"base\": ", stdout);
         cli_json_string(stdout, a.base);
         fputs(", \"data\": ", stdout);
@@ -414,13 +377,14 @@ int cmd_finetune(int argc, char **argv)
         if (val)
             printf("validation accuracy: %.2f%% (%lld images)\n", 100.0 * last.val_accuracy,
                    (long long)vn_dataset_size(val));
-        cli_fit_report(metrics, test_path, a.out, seconds);
+        cli_fit_report(metrics, test_path, a.fit.out, seconds);
     }
     rc = 0;
 done:
     vn_metrics_destroy(metrics);
     vn_fit_result_destroy(result);
     vn_optimizer_destroy(opt);
+    vn_schedule_destroy(schedule);
     vn_model_destroy(model);
     cli_fit_free_data(all, train, val, test);
     return rc;

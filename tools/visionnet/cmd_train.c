@@ -40,12 +40,10 @@
 int cmd_train(int argc, char **argv);
 
 typedef struct train_args {
-    const char *data, *test, *spec, *optimizer, *schedule, *out;
-    const char *mean, *std;
-    long epochs, batch, threads;
-    double lr, val_split, label_smoothing;
-    unsigned long long seed;
-    bool lr_set, seed_set, json, print_spec;
+    cli_fit_args fit;  /* --data --test --optimizer --schedule --out --epochs ... */
+    const char *spec, *mean, *std;
+    double label_smoothing;
+    bool json, print_spec;
 } train_args;
 
 static void usage(FILE *f)
@@ -93,28 +91,23 @@ static const char *value_of(int argc, char **argv, int *i, const char *opt)
 
 static bool takes_value(const char *opt)
 {
-    static const char *const opts[] = {"--data", "--test", "--spec", "--optimizer", "--schedule",
-                                       "--out",
-                                       "--mean", "--std", "--epochs", "--batch", "--threads",
-                                       "--seed", "--lr", "--val-split", "--label-smoothing"};
+    static const char *const opts[] = {"--spec", "--mean", "--std", "--label-smoothing"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if (!strcmp(opt, opts[i]))
             return true;
-    return false;
+    return cli_fit_takes_value(opt);
 }
 
 static bool parse_args(int argc, char **argv, train_args *a, int *status)
 {
-    *a = (train_args){.out = "model.vnm", .epochs = 3, .batch = 64, .optimizer = "sgd",
-                      .schedule = "constant"};
+    *a = (train_args){.fit = cli_fit_args_default()};
+    a->fit.out = "model.vnm";
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         size_t len = strcspn(arg, "=");
         char opt[64];
         snprintf(opt, sizeof opt, "%.*s", (int)(len < 63 ? len : 63), arg);
         const char *v = NULL;
-        long lv;
-        double dv;
         if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
             usage(stdout);
             *status = 0;
@@ -135,41 +128,18 @@ static bool parse_args(int argc, char **argv, train_args *a, int *status)
                 return false;
             }
             bool ok = true;
-            if (!strcmp(opt, "--data"))
-                a->data = v;
-            else if (!strcmp(opt, "--test"))
-                a->test = v;
-            else if (!strcmp(opt, "--spec"))
+            double dv;
+            if (!strcmp(opt, "--spec"))
                 a->spec = v;
-            else if (!strcmp(opt, "--optimizer"))
-                a->optimizer = v;
-            else if (!strcmp(opt, "--schedule"))
-                a->schedule = v;
-            else if (!strcmp(opt, "--out"))
-                a->out = v;
             else if (!strcmp(opt, "--mean"))
                 a->mean = v;
             else if (!strcmp(opt, "--std"))
                 a->std = v;
-            else if (!strcmp(opt, "--epochs"))
-                ok = cli_parse_int(opt, v, 1, 100000, &a->epochs);
-            else if (!strcmp(opt, "--batch"))
-                ok = cli_parse_int(opt, v, 1, 1 << 20, &a->batch);
-            else if (!strcmp(opt, "--threads"))
-                ok = cli_parse_int(opt, v, 1, 1024, &a->threads);
-            else if (!strcmp(opt, "--seed")) {
-                ok = cli_parse_int(opt, v, 0, 2147483647L, &lv);
-                a->seed = (unsigned long long)lv;
-                a->seed_set = true;
-            } else if (!strcmp(opt, "--lr")) {
-                ok = cli_parse_float(opt, v, 0.0, 1e6, &a->lr);
-                a->lr_set = true;
-            } else if (!strcmp(opt, "--val-split")) {
-                ok = cli_parse_float(opt, v, 0.0, 0.99, &a->val_split);
-            } else if (!strcmp(opt, "--label-smoothing")) {
+            else if (!strcmp(opt, "--label-smoothing")) {
                 ok = cli_parse_float(opt, v, 0.0, 1.0, &dv);
                 a->label_smoothing = dv;
-            }
+            } else
+                ok = cli_fit_parse_value(opt, v, &a->fit);
             if (!ok) {
                 *status = 1;
                 return false;
@@ -269,8 +239,8 @@ static vn_model *build_model(const train_args *a, int k, bool print_only)
         cli_fail_status(a->spec ? a->spec : "reference spec", s);
         return NULL;
     }
-    if (a->seed_set)
-        vn_model_set_seed(m, a->seed);
+    if (a->fit.seed_set)
+        vn_model_set_seed(m, a->fit.seed);
     int64_t in[VN_MAX_DIMS];
     int nd = 0;
     vn_model_input_shape(m, in, &nd);
@@ -308,7 +278,7 @@ static void print_json(const train_args *a, const char *data, const char *test,
 {
     FILE *f = stdout;
     fputs("{\"model\": ", f);
-    cli_json_string(f, a->out);
+    cli_json_string(f, a->fit.out);
     fputs(", \"data\": ", f);
     cli_json_string(f, data);
     fputs(", \"test\": ", f);
@@ -344,11 +314,11 @@ int cmd_train(int argc, char **argv)
     int status = 1;
     if (!parse_args(argc, argv, &a, &status))
         return status;
-    if (a.threads > 0)
-        vn_set_num_threads((int)a.threads);
+    if (a.fit.threads > 0)
+        vn_set_num_threads((int)a.fit.threads);
 
-    char data_path[4096], test_arg[4096], test_path[4096];
-    vn_dataset *all = cli_data_open(a.data, false, data_path, sizeof data_path);
+    char data_path[4096], test_path[4096];
+    vn_dataset *all = cli_data_open(a.fit.data, false, data_path, sizeof data_path);
     if (!all)
         return 1;
     const int k = vn_dataset_num_classes(all);
@@ -362,38 +332,21 @@ int cmd_train(int argc, char **argv)
     vn_schedule *schedule = NULL;
     vn_fit_result *result = NULL;
     vn_metrics *metrics = NULL;
-    const char *test_name = NULL;
     int rc = 1;
-    if (a.val_split > 0 && vn_dataset_split(all, a.val_split, a.seed, &train, &val) != VN_OK) {
-        train = all;
-        cli_fail_data(VN_ERR_INVALID_ARG);
+    vn_fit_options o = VN_FIT_OPTIONS_INIT;
+    if (!cli_fit_open_data(&a.fit, all, data_path, &train, &val, &test, test_path,
+                           sizeof test_path) ||
+        !cli_fit_prepare(&a.fit, train, &opt, &schedule, &o))
+        goto done;
+    if (vn_fit_result_create(&result) != VN_OK) {
+        cli_fail("out of memory");
         goto done;
     }
-    if (a.test) {
-        snprintf(test_arg, sizeof test_arg, "%s", a.test);
-        test_name = test_arg;
-    } else if (cli_data_test_path(data_path, test_arg, sizeof test_arg)) {
-        test_name = test_arg;
-    }
-    if (test_name && !(test = cli_data_open(test_name, true, test_path, sizeof test_path)))
-        goto done;
-    const int64_t steps = (vn_dataset_size(train) + a.batch - 1) / a.batch * a.epochs;
-    if (!(opt = cli_build_optimizer(a.optimizer, a.lr_set, a.lr)) ||
-        !cli_build_schedule(a.schedule, steps, &schedule) || vn_fit_result_create(&result) != VN_OK)
-        goto done;
 
     cli_progress prog;
     cli_progress_init(&prog, "test", false);
-    vn_fit_options o = VN_FIT_OPTIONS_INIT;
-    o.epochs = (int)a.epochs;
-    o.batch_size = (int)a.batch;
-    o.seed = a.seed;
-    o.optimizer = opt;
-    o.schedule = schedule;
-    o.schedule_unit = VN_SCHEDULE_PER_STEP;
     o.label_smoothing = (float)a.label_smoothing;
     o.validation = val;
-    o.checkpoint_path = a.out;
     o.progress = cli_progress_update;
     o.user_data = &prog;
     if (!a.json)
@@ -401,7 +354,7 @@ int cmd_train(int argc, char **argv)
                 (long long)vn_dataset_size(train), k, val ? ", validation " : "",
                 val ? "split" : "");
     const double t0 = cli_seconds();
-    if ((rc = cli_fit_run(model, train, &o, result, a.out, &prog)) != 0)
+    if ((rc = cli_fit_run(model, train, &o, result, a.fit.out, &prog)) != 0)
         goto done;
     rc = 1;
     if (test) {
@@ -414,7 +367,7 @@ int cmd_train(int argc, char **argv)
     if (a.json) {
         print_json(&a, data_path, test ? test_path : NULL, result, metrics, seconds);
     } else {
-        cli_fit_report(metrics, test_path, a.out, seconds);
+        cli_fit_report(metrics, test_path, a.fit.out, seconds);
     }
     rc = 0;
 done:
