@@ -93,9 +93,9 @@ cli_fit_args cli_fit_args_default(void)
 
 bool cli_fit_takes_value(const char *opt)
 {
-    static const char *const opts[] = {"--data",   "--test",  "--optimizer", "--schedule",
-                                       "--out",    "--epochs", "--batch",    "--threads",
-                                       "--seed",   "--lr",    "--val-split"};
+    static const char *const opts[] = {"--data",   "--test",    "--optimizer", "--schedule",
+                                       "--out",    "--epochs",  "--batch",     "--threads",
+                                       "--seed",   "--lr",      "--val-split"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if (!strcmp(opt, opts[i]))
             return true;
