@@ -107,6 +107,8 @@ n=0
 for f in "$DATA"/bad_models/*; do
     n=$((n + 1))
     expect_one_error "$f" info "$f"
+    # a file named .vnm is reported as a model, never as an unknown image
+    grep -q ": image: " "$TMP/err" && fail "info $f: read as an image: $(cat "$TMP/err")"
     expect_one_error "$f" predict "$f" "$TMP/white.pgm"
     [ $have_eval -eq 1 ] && expect_one_error "$f" eval "$f"
 done
