@@ -46,7 +46,14 @@ int cli_fit_run(vn_model *model, const vn_dataset *train, vn_fit_options *o,
     return 0;
 }
 
-vn_optimizer *cli_build_optimizer(const char *o, bool lr_set, double lr)
+/*
+ * The optimizer of --optimizer OPT and --lr X: "sgd" is SGD with momentum
+ * 0.9 (lr 0.01 unless lr_set), "adam" / "adamw" their defaults (lr 0.001
+ * unless lr_set), anything else a configuration string for
+ * vn_optimizer_create() whose lr --lr overrides when lr_set. NULL after one
+ * line "visionnet: --optimizer: <reason>".
+ */
+static vn_optimizer *build_optimizer(const char *o, bool lr_set, double lr)
 {
     char config[512];
     if (!strcmp(o, "sgd"))
@@ -67,7 +74,16 @@ vn_optimizer *cli_build_optimizer(const char *o, bool lr_set, double lr)
     return opt;
 }
 
-bool cli_build_schedule(const char *text, int64_t total_steps, vn_schedule **out)
+/*
+ * The learning-rate schedule of --schedule S for a run of total_steps
+ * batches, stepped once per batch (VN_SCHEDULE_PER_STEP): "constant" gives
+ * *out = NULL (the optimizer's lr throughout); "cosine" anneals to 0 over the
+ * run (t_max = total_steps); anything else is a configuration string for
+ * vn_schedule_create() counted in batches ("step step_size=938 gamma=0.1"),
+ * where a cosine without t_max= also gets t_max = total_steps. false after
+ * one line "visionnet: --schedule: <reason>".
+ */
+static bool build_schedule(const char *text, int64_t total_steps, vn_schedule **out)
 {
     *out = NULL;
     if (!strcmp(text, "constant"))
@@ -163,8 +179,8 @@ bool cli_fit_prepare(const cli_fit_args *a, const vn_dataset *train, vn_optimize
     const int64_t steps = (vn_dataset_size(train) + a->batch - 1) / a->batch * a->epochs;
     *opt = NULL;
     *schedule = NULL;
-    if (!(*opt = cli_build_optimizer(a->optimizer, a->lr_set, a->lr)) ||
-        !cli_build_schedule(a->schedule, steps, schedule))
+    if (!(*opt = build_optimizer(a->optimizer, a->lr_set, a->lr)) ||
+        !build_schedule(a->schedule, steps, schedule))
         return false;
     o->epochs = (int)a->epochs;
     o->batch_size = (int)a->batch;

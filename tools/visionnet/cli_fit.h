@@ -50,26 +50,6 @@ bool cli_fit_prepare(const cli_fit_args *a, const vn_dataset *train, vn_optimize
                      vn_schedule **schedule, vn_fit_options *o);
 
 /*
- * The optimizer of --optimizer OPT and --lr X: "sgd" is SGD with momentum
- * 0.9 (lr 0.01 unless lr_set), "adam" / "adamw" their defaults (lr 0.001
- * unless lr_set), anything else a configuration string for
- * vn_optimizer_create() whose lr --lr overrides when lr_set. NULL after one
- * line "visionnet: --optimizer: <reason>".
- */
-vn_optimizer *cli_build_optimizer(const char *optimizer, bool lr_set, double lr);
-
-/*
- * The learning-rate schedule of --schedule S for a run of total_steps
- * batches, stepped once per batch (VN_SCHEDULE_PER_STEP): "constant" gives
- * *out = NULL (the optimizer's lr throughout); "cosine" anneals to 0 over the
- * run (t_max = total_steps); anything else is a configuration string for
- * vn_schedule_create() counted in batches ("step step_size=938 gamma=0.1"),
- * where a cosine without t_max= also gets t_max = total_steps. false after
- * one line "visionnet: --schedule: <reason>".
- */
-bool cli_build_schedule(const char *schedule, int64_t total_steps, vn_schedule **out);
-
-/*
  * vn_fit(model, train, o, result) with SIGINT caught for the call and
  * o->abort set to stop at the next step when it arrives; prog's line is
  * cleared afterwards. 0 when the fit finished; otherwise one line and the

@@ -42,8 +42,16 @@ vn_model *cli_model_load(const char *path, vn_optimizer **opt)
     return m;
 }
 
+static bool has_suffix(const char *path, const char *suffix)
+{
+    size_t n = strlen(path), k = strlen(suffix);
+    return n > k && !strcmp(path + n - k, suffix);
+}
+
 bool cli_is_model_file(const char *path)
 {
+    if (has_suffix(path, ".vnm") || has_suffix(path, ".safetensors"))
+        return true;
     unsigned char head[9];
     FILE *f = fopen(path, "rb");
     if (!f)

@@ -17,8 +17,10 @@ int cli_fail_file(const char *path, vn_status s);
  * print the one line and return NULL. */
 vn_model *cli_model_load(const char *path, vn_optimizer **opt);
 
-/* Does the file start like a safetensors file (8-byte header length, then
- * '{')? Decided from the bytes, never the name. */
+/* Is the file to be read as a model: does it start like a safetensors file
+ * (8-byte header length, then '{'), whatever its name, or is it named
+ * *.vnm or *.safetensors (so that a damaged one gets the model reader's
+ * reason, not an image decoder's)? */
 bool cli_is_model_file(const char *path);
 
 /* Read an image file and turn it into the model's input for one sample:

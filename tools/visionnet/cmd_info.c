@@ -112,12 +112,6 @@ static int info_image(const char *path, bool json)
 
 /* ---- one file -------------------------------------------------------------- */
 
-static bool has_suffix(const char *path, const char *suffix)
-{
-    size_t n = strlen(path), k = strlen(suffix);
-    return n > k && !strcmp(path + n - k, suffix);
-}
-
 static int info_file(const char *path, bool json)
 {
     /* Sniff the first bytes; the libraries re-read the file themselves. */
@@ -130,12 +124,10 @@ static int info_file(const char *path, bool json)
 
     if (n >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)
         return info_npy(path, json);
-    /* Model files (safetensors with visionnet metadata, info_model.c): an
-     * 8-byte little-endian header length, then '{'. A foreign safetensors
-     * file goes there too and is reported as not a visionnet model, and so
-     * does any file named *.vnm or *.safetensors, so that a damaged model
-     * gets the model reader's reason, not an image decoder's. */
-    if (cli_is_model_file(path) || has_suffix(path, ".vnm") || has_suffix(path, ".safetensors"))
+    /* Model files (safetensors with visionnet metadata, info_model.c; see
+     * cli_is_model_file). A foreign safetensors file goes there too and is
+     * reported as not a visionnet model. */
+    if (cli_is_model_file(path))
         return cli_info_model(path, json);
     return info_image(path, json);
 }
